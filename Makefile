@@ -1,0 +1,68 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
+PYTHON ?= $(shell scripts/find_python.sh)
+
+.PHONY: help install train validate lint test test-actions test-stories eval run clean
+
+help:
+	@echo "make run       set up if needed, train if needed, start the assistant"
+	@echo "make test      every check the project has (CI runs this)"
+	@echo "make install   create .venv and install the pinned dependencies"
+	@echo "make train     train a model if the data, domain or config changed"
+	@echo "make validate  rasa data validate, failing on warnings"
+	@echo "make lint      black and ruff"
+	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+train: install
+	@scripts/train_if_needed.sh
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --quiet
+
+lint: install
+	$(BIN)/black --check actions components scripts tests
+	$(BIN)/ruff check actions components scripts tests
+
+test-actions: install
+	$(BIN)/python -m pytest -q tests
+
+test-stories: train
+	$(RASA) test core --model "$$(scripts/train_if_needed.sh --print)" \
+	  --stories tests/test_stories.yml --fail-on-prediction-errors --out var/results/core
+
+eval-heldout: train
+	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
+
+test: lint validate test-actions test-stories eval-heldout
+	@echo "make test: all checks passed"
+
+eval: train
+	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --cross-validation 5
+
+run: train
+	@scripts/run.sh "$$(scripts/train_if_needed.sh --print)"
+
+clean:
+	rm -rf var/results .pytest_cache

@@ -1,0 +1,1 @@
+"""Custom actions for the nerve-pain physical-therapy assistant."""

@@ -1,0 +1,134 @@
+"""FAQ answers: every answer goes through here, with its safety note and referral."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.settings import ClinicSettings, load_settings
+from actions.topics import TOPICS, Topic
+
+RETRIEVAL_INTENT = "faq"
+TOPIC_ENTITY = "faq_topic"
+FULL_DISCLAIMER = "utter_disclaimer_full"
+SHORT_DISCLAIMER = "utter_disclaimer_short"
+
+
+def topic_payload(topic_id: str) -> str:
+    """Button payload that asks for one topic directly (bypasses the classifier)."""
+    return "/faq" + json.dumps({TOPIC_ENTITY: topic_id})
+
+
+def current_session(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The tracker's events since the latest session start."""
+    events = tracker.events
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "session_started":
+            return events[index + 1 :]
+    return list(events)
+
+
+def disclaimer_shown(tracker: Tracker) -> bool:
+    return any(
+        e.get("event") == "bot"
+        and (e.get("metadata") or {}).get("utter_action") == FULL_DISCLAIMER
+        for e in current_session(tracker)
+    )
+
+
+def selector_prediction(tracker: Tracker) -> Dict[Text, Any]:
+    """The ResponseSelector's output for the latest message ({} if none)."""
+    selector = tracker.latest_message.get("response_selector") or {}
+    return selector.get(RETRIEVAL_INTENT) or {}
+
+
+def ranked_topics(tracker: Tracker) -> List[str]:
+    ranking = selector_prediction(tracker).get("ranking") or []
+    ids = [r.get("intent_response_key", "").partition("/")[2] for r in ranking]
+    return [i for i in ids if i in TOPICS]
+
+
+class FaqAction(Action, ABC):
+    """What every FAQ answer does: answer, safety note, referral prompt."""
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, settings: Optional[ClinicSettings] = None) -> None:
+        self.settings = settings or load_settings()
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
+    ) -> List[EventType]:
+        dispatcher.utter_message(response=topic.answer)
+        note = SHORT_DISCLAIMER if disclaimer_shown(tracker) else FULL_DISCLAIMER
+        dispatcher.utter_message(
+            response=note,
+            disclaimer_full=self.settings.disclaimer_full,
+            disclaimer_short=self.settings.disclaimer_short,
+        )
+        dispatcher.utter_message(response=topic.referral_response)
+        return [SlotSet("last_faq_topic", topic.id)]
+
+    def not_sure(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> List[EventType]:
+        """Say so instead of guessing; offer the likeliest topics as buttons."""
+        likely = ranked_topics(tracker)[: self.settings.not_sure_suggestions]
+        buttons = [
+            {"title": TOPICS[t].label, "payload": topic_payload(t)} for t in likely
+        ]
+        dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
+        return []
+
+
+class ActionAnswerFaq(FaqAction):
+    """Answers the FAQ topic the ResponseSelector chose, when it is confident."""
+
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        chosen = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
+        if chosen in TOPICS:  # a suggestion button names its topic
+            return self.answer(dispatcher, tracker, TOPICS[chosen])
+
+        intent_confidence = (tracker.latest_message.get("intent") or {}).get(
+            "confidence", 0.0
+        )
+        response = selector_prediction(tracker).get("response") or {}
+        topic_id = (response.get("intent_response_key") or "").partition("/")[2]
+        confident = (
+            intent_confidence >= self.settings.faq_intent_threshold
+            and (response.get("confidence") or 0.0)
+            >= self.settings.faq_answer_threshold
+        )
+        if topic_id not in TOPICS or not confident:
+            return self.not_sure(dispatcher, tracker)
+        return self.answer(dispatcher, tracker, TOPICS[topic_id])
+
+
+class ActionNotSure(FaqAction):
+    """NLU fallback: the intent itself was unclear."""
+
+    def name(self) -> Text:
+        return "action_not_sure"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        return self.not_sure(dispatcher, tracker)

@@ -1,0 +1,33 @@
+"""Session start: put the clinic's details into slots for every response."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.settings import load_settings
+
+
+class ActionSessionStart(Action):
+    """Starts a session and fills the clinic slots from clinic.yml / CLINIC_* env."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        # Read on each session so a changed setting reaches new conversations.
+        settings = load_settings()
+        metadata: Dict[Text, Any] = tracker.get_slot("session_started_metadata") or {}
+        events: List[EventType] = [SessionStarted(metadata=metadata or None)]
+        events += [SlotSet(k, v) for k, v in settings.slot_values().items()]
+        events.append(ActionExecuted("action_listen"))
+        return events

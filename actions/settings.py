@@ -1,0 +1,78 @@
+"""Clinic settings: read from clinic.yml, overridable by CLINIC_<KEY> variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+
+import yaml
+
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "clinic.yml"
+ENV_PREFIX = "CLINIC_"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    name: str
+    phone: str
+    booking_url: str
+    hours: str
+    staff_contact: str
+    staff_response_time: str
+    emergency_number: str
+    crisis_line: str
+    crisis_line_name: str
+    disclaimer_full: str
+    disclaimer_short: str
+    faq_intent_threshold: float
+    faq_answer_threshold: float
+    not_sure_suggestions: int
+
+    def slot_values(self) -> Dict[str, str]:
+        """Values the responses show through slots (see domain.yml)."""
+        return {
+            "clinic_name": self.name,
+            "clinic_phone": self.phone,
+            "booking_url": self.booking_url,
+            "clinic_hours": self.hours,
+            "staff_contact": self.staff_contact,
+            "staff_response_time": self.staff_response_time,
+            "emergency_number": self.emergency_number,
+            "crisis_line": self.crisis_line,
+            "crisis_line_name": self.crisis_line_name,
+        }
+
+
+def _convert(name: str, kind: Any, raw: Any) -> Any:
+    try:
+        value = kind(raw) if kind in (int, float) else str(raw).strip()
+    except (TypeError, ValueError):
+        raise ValueError(f"clinic setting {name!r}: {raw!r} is not a {kind.__name__}")
+    if kind is float and not 0.0 <= value <= 1.0:
+        raise ValueError(f"clinic setting {name!r} must be between 0 and 1, got {value}")
+    if kind is str and not value:
+        raise ValueError(f"clinic setting {name!r} must not be empty")
+    return value
+
+
+def load_settings(
+    path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None
+) -> ClinicSettings:
+    """Load the file, apply CLINIC_* overrides, and validate every value."""
+    environ = os.environ if environ is None else environ
+    path = Path(environ.get("CLINIC_SETTINGS_FILE", path or DEFAULT_FILE))
+    raw: Dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values: Dict[str, Any] = {}
+    for field in fields(ClinicSettings):
+        kind = {"float": float, "int": int}.get(str(field.type), str)
+        env_name = ENV_PREFIX + field.name.upper()
+        if env_name in environ:
+            raw_value = environ[env_name]
+        elif field.name in raw:
+            raw_value = raw[field.name]
+        else:
+            raise ValueError(f"{path}: missing clinic setting {field.name!r}")
+        values[field.name] = _convert(field.name, kind, raw_value)
+    return ClinicSettings(**values)

@@ -1,0 +1,188 @@
+"""NLU evaluation on the held-out file (tests/nlu_heldout.yml).
+
+Prints FAQ top-1 accuracy of the full retrieval intent (faq/<topic>), how many
+FAQ questions the assistant would actually answer (confidence over the clinic
+thresholds), out-of-scope rejection, the most confused pairs and, with
+--cross-validation K, K-fold cross-validation accuracy on the training data.
+With --enforce it exits 1 when a figure is under its target.
+
+    python scripts/evaluate_nlu.py --model models/x.tar.gz [--enforce] [--cross-validation 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import logging
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.settings import load_settings  # noqa: E402
+
+HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
+TARGET_FAQ_TOP1 = 0.95
+TARGET_OOS_REJECTION = 0.95
+SAFETY_INTENTS = {"red_flag", "crisis", "medication_dosing"}
+
+
+def quiet_logs() -> None:
+    import structlog
+
+    logging.disable(logging.WARNING)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING)
+    )
+
+
+def load_examples(path: Path) -> List[Tuple[str, str]]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(path))
+    return [
+        (m.get("text"), m.get_full_intent()) for m in data.intent_examples
+    ]
+
+
+def predicted_label(parse: Dict[str, Any]) -> Tuple[str, float, float]:
+    """(full intent, intent confidence, answer confidence) of a parse result."""
+    intent = parse.get("intent") or {}
+    name, confidence = intent.get("name") or "", intent.get("confidence") or 0.0
+    if name != "faq":
+        return name, confidence, confidence
+    response = ((parse.get("response_selector") or {}).get("faq") or {}).get(
+        "response"
+    ) or {}
+    return (
+        response.get("intent_response_key") or "faq",
+        confidence,
+        response.get("confidence") or 0.0,
+    )
+
+
+async def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
+    from rasa.core.agent import load_agent
+
+    agent = await load_agent(model_path=model)
+    return [await agent.parse_message(t) for t in texts]
+
+
+def report(examples: List[Tuple[str, str]], parses: List[Dict[str, Any]]) -> Dict:
+    settings = load_settings()
+    faq_total = faq_top1 = faq_answered = 0
+    oos_total = oos_rejected = 0
+    confusions: collections.Counter = collections.Counter()
+    for (text, gold), parse in zip(examples, parses):
+        label, intent_conf, answer_conf = predicted_label(parse)
+        answers_faq = (
+            label.startswith("faq/")
+            and intent_conf >= settings.faq_intent_threshold
+            and answer_conf >= settings.faq_answer_threshold
+        )
+        if gold.startswith("faq/"):
+            faq_total += 1
+            faq_top1 += label == gold
+            faq_answered += answers_faq and label == gold
+            if label != gold:
+                confusions[(gold, label)] += 1
+        elif gold == "out_of_scope":
+            oos_total += 1
+            oos_rejected += not answers_faq
+            if answers_faq:
+                confusions[(gold, label)] += 1
+    return {
+        "faq_examples": faq_total,
+        "faq_top1": faq_top1 / max(faq_total, 1),
+        "faq_answered_correctly": faq_answered / max(faq_total, 1),
+        "oos_examples": oos_total,
+        "oos_rejection": oos_rejected / max(oos_total, 1),
+        "confusions": confusions.most_common(10),
+    }
+
+
+def print_report(title: str, figures: Dict) -> None:
+    print(f"\n== {title}")
+    print(f"FAQ top-1 (full retrieval intent): {figures['faq_top1']:.1%} "
+          f"of {figures['faq_examples']}")
+    print(f"FAQ answered and correct (over thresholds): "
+          f"{figures['faq_answered_correctly']:.1%}")
+    print(f"Out-of-scope rejected (no FAQ answer): {figures['oos_rejection']:.1%} "
+          f"of {figures['oos_examples']}")
+    print("Most confused (gold -> predicted, count):")
+    for (gold, predicted), count in figures["confusions"]:
+        print(f"  {gold} -> {predicted}: {count}")
+
+
+def cross_validate(folds: int) -> float:
+    """K-fold accuracy of the full intent on all training examples."""
+    from rasa.model_training import train_nlu
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    data = load_data(str(ROOT / "data"))
+    examples = list(data.intent_examples)
+    random.Random(7).shuffle(examples)
+    correct = total = 0
+    for k in range(folds):
+        test = examples[k::folds]
+        test_ids = {id(m) for m in test}
+        train = TrainingData(
+            [m for m in examples if id(m) not in test_ids], responses=data.responses
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            train_file = Path(tmp) / "nlu.yml"
+            train_file.write_text(train.nlu_as_yaml())
+            model = train_nlu(
+                str(ROOT / "config.yml"), str(train_file), tmp, fixed_model_name="cv"
+            )
+            parses = asyncio.run(parse_all(model, [m.get("text") for m in test]))
+        hits = sum(
+            predicted_label(p)[0] == m.get_full_intent() for p, m in zip(parses, test)
+        )
+        print(f"fold {k + 1}/{folds}: {hits}/{len(test)}")
+        correct, total = correct + hits, total + len(test)
+    return correct / max(total, 1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--enforce", action="store_true")
+    parser.add_argument("--cross-validation", type=int, default=0, metavar="K")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    quiet_logs()
+
+    examples = load_examples(HELDOUT)
+    parses = asyncio.run(parse_all(args.model, [t for t, _ in examples]))
+    figures = report(examples, parses)
+    print_report(f"held-out set {HELDOUT.relative_to(ROOT)}", figures)
+    if args.cross_validation:
+        figures["cv_accuracy"] = cross_validate(args.cross_validation)
+        print(f"\n{args.cross_validation}-fold cross-validation accuracy "
+              f"(all intents, training data): {figures['cv_accuracy']:.1%}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str))
+
+    failed = []
+    if figures["faq_top1"] < TARGET_FAQ_TOP1:
+        failed.append(f"FAQ top-1 {figures['faq_top1']:.1%} < {TARGET_FAQ_TOP1:.0%}")
+    if figures["oos_rejection"] < TARGET_OOS_REJECTION:
+        failed.append(
+            f"out-of-scope rejection {figures['oos_rejection']:.1%} "
+            f"< {TARGET_OOS_REJECTION:.0%}"
+        )
+    for line in failed:
+        print(f"BELOW TARGET: {line}")
+    return 1 if (failed and args.enforce) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
