@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from abc import ABC
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -62,6 +62,10 @@ class FaqAction(Action, ABC):
 
     def __init__(self, settings: Optional[ClinicSettings] = None) -> None:
         self.settings = settings or load_settings()
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Declared abstract so rasa-sdk does not register this base class."""
 
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -26,8 +26,7 @@ class ActionSessionStart(Action):
     ) -> List[EventType]:
         # Read on each session so a changed setting reaches new conversations.
         settings = load_settings()
-        metadata: Dict[Text, Any] = tracker.get_slot("session_started_metadata") or {}
-        events: List[EventType] = [SessionStarted(metadata=metadata or None)]
+        events: List[EventType] = [SessionStarted()]
         events += [SlotSet(k, v) for k, v in settings.slot_values().items()]
         events.append(ActionExecuted("action_listen"))
         return events

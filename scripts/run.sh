@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Start the action server, the Rasa server and the demo clinic page; Ctrl-C
+# stops all three. Called by `make run` with the model to serve.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+model=${1:?usage: scripts/run.sh models/<model>.tar.gz}
+
+HOST=${HOST:-127.0.0.1}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+RASA_PORT=${RASA_PORT:-5005}
+DEMO_PORT=${DEMO_PORT:-8080}
+# Origins allowed to call the Rasa server from a browser (space-separated).
+CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${DEMO_PORT} http://localhost:${DEMO_PORT}"}
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+mkdir -p var
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+SANIC_HOST=$HOST .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+# shellcheck disable=SC2086
+.venv/bin/rasa run --model "$model" --interface "$HOST" --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints endpoints.yml --cors $CORS_ORIGINS &
+pids+=($!)
+if [ -f widget/index.html ]; then
+  .venv/bin/python scripts/serve_demo.py --host "$HOST" --port "$DEMO_PORT" \
+    --rasa "http://$HOST:$RASA_PORT" &
+  pids+=($!)
+fi
+
+start=$(date +%s)
+until curl -sf "http://$HOST:$RASA_PORT/" >/dev/null 2>&1; do
+  for pid in "${pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null || { echo "A server exited during start-up; see the log above." >&2; exit 1; }
+  done
+  sleep 0.5
+done
+echo
+echo "Ready in $(( $(date +%s) - start )) s:"
+echo "  Rasa server (REST):  http://$HOST:$RASA_PORT/webhooks/rest/webhook"
+echo "  Action server:       http://$HOST:$ACTIONS_PORT/webhook"
+[ -f widget/index.html ] && echo "  Demo clinic page:    http://$HOST:$DEMO_PORT/"
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}" || true

@@ -1,0 +1,89 @@
+"""Shared fixtures: trackers for action tests, a live assistant for REST tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rasa_sdk import Tracker  # noqa: E402
+from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+
+from actions.settings import ClinicSettings, load_settings  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "live: starts the real action and Rasa servers (needs a model)"
+    )
+
+
+@pytest.fixture
+def settings() -> ClinicSettings:
+    return load_settings(environ={})
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def make_tracker(
+    latest_message: Optional[Dict[str, Any]] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    return Tracker(
+        sender_id="test-user",
+        slots=slots or {},
+        latest_message=latest_message or {},
+        events=events or [],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def faq_message(
+    topic: str,
+    confidence: float = 0.95,
+    answer_confidence: float = 0.9,
+    ranking: Optional[List[str]] = None,
+    entities: Optional[List[Dict[str, Any]]] = None,
+) -> Dict[str, Any]:
+    """A parsed user message as the ResponseSelector leaves it."""
+    ranking = ranking or [topic]
+    return {
+        "text": "a question",
+        "intent": {"name": "faq", "confidence": confidence},
+        "entities": entities or [],
+        "response_selector": {
+            "all_retrieval_intents": ["faq"],
+            "faq": {
+                "response": {
+                    "intent_response_key": f"faq/{topic}",
+                    "confidence": answer_confidence,
+                    "utter_action": f"utter_faq/{topic}",
+                },
+                "ranking": [
+                    {"intent_response_key": f"faq/{t}", "confidence": 0.5}
+                    for t in ranking
+                ],
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.support.live import LiveAssistant
+
+    live = LiveAssistant(tmp_path_factory.mktemp("assistant")).start()
+    yield live
+    live.stop()

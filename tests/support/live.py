@@ -1,0 +1,185 @@
+"""Start the real action server and Rasa server on free loopback ports.
+
+Used by the live tests (REST, widget, channels, persistence). Each LiveAssistant
+gets its own ports, SQLite tracker store and endpoints file, so tests can stop
+and restart servers without touching a `make run` on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+START_TIMEOUT = 180
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def model_path() -> Path:
+    """The model for the current inputs; ASSISTANT_MODEL overrides it."""
+    if os.environ.get("ASSISTANT_MODEL"):
+        return Path(os.environ["ASSISTANT_MODEL"]).resolve()
+    out = subprocess.run(
+        [str(ROOT / "scripts" / "train_if_needed.sh"), "--print"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    path = ROOT / out.stdout.strip()
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: run `make train` first")
+    return path
+
+
+def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra or {})
+    return env
+
+
+class LiveAssistant:
+    """An action server + Rasa server pair on loopback."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        credentials: Optional[str] = None,
+        cors: Optional[List[str]] = None,
+        env: Optional[Dict[str, str]] = None,
+        endpoints_extra: str = "",
+    ) -> None:
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.actions_port = free_port()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = base_env(env)
+        self.cors = cors or []
+        self.credentials = self.workdir / "credentials.yml"
+        self.credentials.write_text(credentials or "rest:\n")
+        self.endpoints = self.workdir / "endpoints.yml"
+        self.endpoints.write_text(
+            "action_endpoint:\n"
+            f"  url: http://127.0.0.1:{self.actions_port}/webhook\n"
+            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            f"  db: {self.workdir / 'conversations.db'}\n" + endpoints_extra
+        )
+        self.actions: Optional[subprocess.Popen] = None
+        self.rasa: Optional[subprocess.Popen] = None
+
+    # --- processes -------------------------------------------------------------
+    def _spawn(self, args: List[str], log_name: str, env: Dict) -> subprocess.Popen:
+        log = open(self.workdir / log_name, "ab")
+        return subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def start_actions(self) -> None:
+        env = dict(self.env, SANIC_HOST="127.0.0.1")
+        self.actions = self._spawn(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(self.actions_port)],
+            "actions.log",
+            env,
+        )  # fmt: skip
+        self._wait(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
+
+    def start_rasa(self) -> None:
+        args = [
+            str(VENV_BIN / "rasa"), "run", "--model", str(model_path()),
+            "--interface", "127.0.0.1", "--port", str(self.port),
+            "--credentials", str(self.credentials),
+            "--endpoints", str(self.endpoints),
+        ]  # fmt: skip
+        if self.cors:
+            args += ["--cors", *self.cors]
+        self.rasa = self._spawn(args, "rasa.log", self.env)
+        self._wait(self.url + "/", self.rasa)
+
+    def start(self) -> "LiveAssistant":
+        self.start_actions()
+        self.start_rasa()
+        return self
+
+    @staticmethod
+    def _stop(process: Optional[subprocess.Popen]) -> None:
+        if process and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_rasa(self) -> None:
+        self._stop(self.rasa)
+
+    def stop_actions(self) -> None:
+        self._stop(self.actions)
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self.stop_actions()
+
+    def _wait(self, url: str, process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited; see logs in {self.workdir}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.3)
+        raise RuntimeError(f"{url} not ready after {START_TIMEOUT}s")
+
+    # --- talking to it -----------------------------------------------------------
+    def post(self, path: str, body: bytes, headers: Dict[str, str]) -> tuple:
+        request = urllib.request.Request(
+            self.url + path, data=body, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def send(self, sender: str, message: str) -> List[Dict]:
+        status, body = self.post(
+            "/webhooks/rest/webhook",
+            json.dumps({"sender": sender, "message": message}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        assert status == 200, (status, body[:500])
+        return json.loads(body)
+
+    def tracker(self, sender: str) -> Dict:
+        """The stored conversation, read straight from the SQLite tracker store."""
+        import sqlite3
+
+        db = sqlite3.connect(self.workdir / "conversations.db")
+        rows = db.execute(
+            "select data from events where sender_id = ? order by id", (sender,)
+        ).fetchall()
+        db.close()
+        return {"events": [json.loads(r[0]) for r in rows]}
