@@ -1,0 +1,172 @@
+"""Action unit tests: CollectingDispatcher + tracker fixtures, asserting events and responses."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+import pytest
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq, ActionNotSure, topic_payload
+from actions.session import ActionSessionStart
+from actions.settings import load_settings
+from actions.topics import TOPICS
+from tests.conftest import faq_message, make_tracker
+
+
+def run(action, dispatcher, tracker) -> List[dict]:
+    return asyncio.run(action.run(dispatcher, tracker, {}))
+
+
+def responses(dispatcher) -> List[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+def bot(response: str) -> dict:
+    return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
+
+
+SESSION = {"event": "session_started"}
+
+
+def test_first_answer_of_a_session_gets_the_full_disclaimer(dispatcher, settings):
+    tracker = make_tracker(faq_message("pt_timeline"), events=[SESSION])
+    events = run(ActionAnswerFaq(settings), dispatcher, tracker)
+
+    assert responses(dispatcher) == [
+        "utter_faq/pt_timeline",
+        "utter_disclaimer_full",
+        "utter_referral_assessment",
+    ]
+    assert dispatcher.messages[1]["disclaimer_full"] == settings.disclaimer_full
+    assert events == [SlotSet("last_faq_topic", "pt_timeline")]
+
+
+def test_later_answers_get_the_short_reminder(dispatcher, settings):
+    earlier = [SESSION, bot("utter_faq/tens"), bot("utter_disclaimer_full")]
+    tracker = make_tracker(faq_message("stretching"), events=earlier)
+    run(ActionAnswerFaq(settings), dispatcher, tracker)
+
+    assert responses(dispatcher)[1] == "utter_disclaimer_short"
+
+
+def test_a_new_session_shows_the_full_disclaimer_again(dispatcher, settings):
+    events = [SESSION, bot("utter_disclaimer_full"), SESSION]
+    tracker = make_tracker(faq_message("stretching"), events=events)
+    run(ActionAnswerFaq(settings), dispatcher, tracker)
+
+    assert responses(dispatcher)[1] == "utter_disclaimer_full"
+
+
+@pytest.mark.parametrize(
+    "topic, group",
+    [
+        ("causes", "doctor"),
+        ("symptoms", "doctor"),
+        ("diagnosis", "doctor"),
+        ("medication_options", "doctor"),
+        ("interventional_procedures", "doctor"),
+        ("stretching", "therapist"),
+        ("tens", "therapist"),
+        ("what_to_avoid", "therapist"),
+        ("first_visit_assessment", "assessment"),
+        ("pt_timeline", "assessment"),
+        ("how_pt_helps", "assessment"),
+    ],
+)
+def test_referral_prompt_fits_the_topic(dispatcher, settings, topic, group):
+    tracker = make_tracker(faq_message(topic), events=[SESSION])
+    run(ActionAnswerFaq(settings), dispatcher, tracker)
+
+    assert responses(dispatcher)[-1] == f"utter_referral_{group}"
+
+
+def test_every_topic_ends_with_a_referral_prompt(settings):
+    for topic in TOPICS:
+        dispatcher_ = CollectingDispatcher()
+        run(ActionAnswerFaq(settings), dispatcher_, make_tracker(faq_message(topic)))
+        sent = responses(dispatcher_)
+        assert sent[0] == f"utter_faq/{topic}"
+        assert sent[-1].startswith("utter_referral_"), (topic, sent)
+
+
+def test_low_intent_confidence_says_not_sure_and_offers_topics(dispatcher, settings):
+    message = faq_message(
+        "tens",
+        confidence=settings.faq_intent_threshold - 0.01,
+        ranking=["tens", "nerve_gliding", "heat_and_cold", "sleep"],
+    )
+    events = run(ActionAnswerFaq(settings), dispatcher, make_tracker(message))
+
+    assert events == []
+    assert responses(dispatcher) == ["utter_not_sure"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == [
+        TOPICS["tens"].label,
+        TOPICS["nerve_gliding"].label,
+        TOPICS["heat_and_cold"].label,
+    ]
+    assert buttons[0]["payload"] == '/faq{"faq_topic": "tens"}'
+
+
+def test_low_answer_confidence_says_not_sure(dispatcher, settings):
+    message = faq_message(
+        "tens", answer_confidence=settings.faq_answer_threshold - 0.01
+    )
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(message))
+
+    assert responses(dispatcher) == ["utter_not_sure"]
+
+
+def test_unknown_topic_is_not_answered(dispatcher, settings):
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(faq_message("no_such")))
+
+    assert responses(dispatcher) == ["utter_not_sure"]
+
+
+def test_a_suggestion_button_answers_its_topic_directly(dispatcher, settings):
+    message = faq_message(
+        "tens",
+        confidence=1.0,
+        answer_confidence=0.01,  # the selector never sees real words for a payload
+        entities=[{"entity": "faq_topic", "value": "sleep"}],
+    )
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(message))
+
+    assert responses(dispatcher)[0] == "utter_faq/sleep"
+
+
+def test_topic_payload_round_trips_through_the_entity():
+    assert topic_payload("sleep") == '/faq{"faq_topic": "sleep"}'
+
+
+def test_nlu_fallback_offers_likely_topics(dispatcher, settings):
+    message = faq_message("sleep", ranking=["sleep", "stress_and_mind_body"])
+    message["intent"] = {"name": "nlu_fallback", "confidence": 0.3}
+    run(ActionNotSure(settings), dispatcher, make_tracker(message))
+
+    assert responses(dispatcher) == ["utter_not_sure"]
+    assert len(dispatcher.messages[0]["buttons"]) == 2
+
+
+def test_thresholds_from_the_environment_change_the_decision(dispatcher):
+    strict = load_settings(environ={"CLINIC_FAQ_ANSWER_THRESHOLD": "0.95"})
+    message = faq_message("tens", answer_confidence=0.9)
+    run(ActionAnswerFaq(strict), dispatcher, make_tracker(message))
+
+    assert responses(dispatcher) == ["utter_not_sure"]
+
+
+def test_session_start_fills_the_clinic_slots(dispatcher, monkeypatch):
+    monkeypatch.setenv("CLINIC_PHONE", "+1 555 0199")
+    events = run(ActionSessionStart(), dispatcher, make_tracker())
+
+    assert events[0] == SessionStarted()
+    assert events[-1] == ActionExecuted("action_listen")
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["clinic_phone"] == "+1 555 0199"
+    assert slots["emergency_number"] == "911"
+    assert slots["crisis_line"] == "988"
+    assert dispatcher.messages == []

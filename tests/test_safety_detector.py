@@ -1,0 +1,76 @@
+"""The deterministic safety detector (components/safety.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.safety import classify, default_rules
+from scripts.evaluate_safety import detector_classifier, evaluate, load_cases
+
+
+def test_safety_file_has_full_recall_and_no_false_alarm():
+    must, must_not = load_cases()
+    assert sum(len(v) for k, v in must.items() if k != "medication_dosing") >= 80
+    assert len(must_not) >= 80
+
+    figures = evaluate(detector_classifier())
+    print(f"recall {figures['recall']:.1%}, false alarms {figures['false_alarms']}")
+    assert figures["misses"] == []
+    assert figures["alarms"] == []
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("my face is drooping on one side", "red_flag"),
+        ("i can't feel either of my legs since this morning", "red_flag"),
+        ("lost control of my bladder today", "red_flag"),
+        ("crushing chest pain", "red_flag"),
+        ("the sore on my heel is oozing pus", "red_flag"),
+        ("fever and terrible back pain", "red_flag"),
+        ("worst headache of my life, came on suddenly", "red_flag"),
+        ("i hit my head and now i'm confused", "red_flag"),
+        ("my calf is swollen and hot after my flight", "red_flag"),
+        ("the weakness is spreading up my legs fast", "red_flag"),
+        ("everyone would be better off without me", "crisis"),
+        ("i don't want to live like this", "crisis"),
+        ("can i double my gabapentin", "medication_dosing"),
+        ("is it ok to stop my meds", "medication_dosing"),
+    ],
+)
+def test_each_category_is_detected(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my feet tingle and burn at night",
+        "pins and needles in my toes",
+        "no chest pain, just numb feet",
+        "i don't have a fever",
+        "my calf isn't swollen or hot",
+        "the cut on my toe isn't red, hot or oozing",
+        "this pain is killing me",
+        "what kinds of medication treat nerve pain",
+        "is pt better than medication",
+        "i'm done with my exercises for today",
+    ],
+)
+def test_ordinary_messages_and_negations_do_not_trigger(text):
+    assert classify(text) is None
+
+
+def test_a_red_flag_wins_over_the_faq_question_in_the_same_message():
+    text = "my speech is slurred, also how long does pt take?"
+    assert classify(text) == "red_flag"
+
+
+def test_negation_does_not_reach_past_a_new_clause():
+    assert classify("i don't know what's happening, my chest hurts") == "red_flag"
+
+
+def test_findings_name_their_evidence():
+    finding = default_rules().detect("sudden numbness in my groin")[0]
+    assert finding.category == "red_flag"
+    assert "groin" in " ".join(finding.evidence)

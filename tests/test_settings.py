@@ -1,0 +1,62 @@
+"""Clinic settings: one file, environment overrides, validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from actions.settings import load_settings
+
+
+def test_defaults_come_from_clinic_yml():
+    settings = load_settings(environ={})
+    assert settings.emergency_number == "911"
+    assert settings.crisis_line == "988"
+    assert 0 < settings.faq_answer_threshold < 1
+    assert "not medical advice" in settings.disclaimer_full
+
+
+def test_environment_overrides_the_file():
+    settings = load_settings(
+        environ={
+            "CLINIC_NAME": "Harbour Physio",
+            "CLINIC_EMERGENCY_NUMBER": "112",
+            "CLINIC_FAQ_INTENT_THRESHOLD": "0.7",
+            "CLINIC_NOT_SURE_SUGGESTIONS": "2",
+        }
+    )
+    assert settings.name == "Harbour Physio"
+    assert settings.emergency_number == "112"
+    assert settings.faq_intent_threshold == 0.7
+    assert settings.not_sure_suggestions == 2
+    assert settings.slot_values()["clinic_name"] == "Harbour Physio"
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("CLINIC_FAQ_ANSWER_THRESHOLD", "high"),
+        ("CLINIC_FAQ_ANSWER_THRESHOLD", "1.5"),
+        ("CLINIC_PHONE", "   "),
+        ("CLINIC_NOT_SURE_SUGGESTIONS", "three"),
+    ],
+)
+def test_bad_values_are_rejected_with_the_setting_name(variable, value):
+    with pytest.raises(ValueError, match=variable[len("CLINIC_") :].lower()):
+        load_settings(environ={variable: value})
+
+
+def test_a_missing_setting_is_named(tmp_path: Path):
+    partial = tmp_path / "clinic.yml"
+    partial.write_text('name: "X"\n')
+    with pytest.raises(ValueError, match="missing clinic setting 'phone'"):
+        load_settings(path=partial, environ={})
+
+
+def test_another_settings_file_can_be_chosen(tmp_path: Path):
+    source = Path(__file__).resolve().parent.parent / "clinic.yml"
+    other = tmp_path / "other.yml"
+    other.write_text(source.read_text().replace("Riverside", "Lakeside"))
+    settings = load_settings(environ={"CLINIC_SETTINGS_FILE": str(other)})
+    assert settings.name.startswith("Lakeside")
