@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
 PYTHON ?= $(shell scripts/find_python.sh)
 
-.PHONY: help install train validate lint test test-actions test-stories eval run clean
+.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live eval bench run clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -23,6 +23,7 @@ help:
 	@echo "make validate  rasa data validate, failing on warnings"
 	@echo "make lint      black and ruff"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
+	@echo "make bench     speed and memory, ours vs Rasa's default recipe"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
@@ -39,27 +40,38 @@ train: install
 	@scripts/train_if_needed.sh
 
 validate: install
-	$(RASA) data validate --fail-on-warnings --quiet
+	scripts/validate.sh
 
 lint: install
 	$(BIN)/black --check actions components scripts tests
 	$(BIN)/ruff check actions components scripts tests
 
-test-actions: install
-	$(BIN)/python -m pytest -q tests
+# Fast tests: actions, settings, knowledge base, safety detector (no model needed).
+test-unit: install
+	$(BIN)/python -m pytest -q -m "not live" tests
 
 test-stories: train
 	$(RASA) test core --model "$$(scripts/train_if_needed.sh --print)" \
 	  --stories tests/test_stories.yml --fail-on-prediction-errors --out var/results/core
 
+# Held-out NLU targets and safety recall / false alarms of the trained pipeline.
 eval-heldout: train
 	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
+	$(BIN)/python scripts/evaluate_safety.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
 
-test: lint validate test-actions test-stories eval-heldout
+# Tests against the real action server and Rasa server on loopback.
+test-live: train
+	$(BIN)/python -m pytest -q -m live tests
+
+test: lint validate test-unit test-stories eval-heldout test-live
 	@echo "make test: all checks passed"
 
 eval: train
 	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --cross-validation 5
+
+# Speed and memory, ours vs Rasa's default recipe (not part of `make test`).
+bench: install
+	$(BIN)/python scripts/bench.py
 
 run: train
 	@scripts/run.sh "$$(scripts/train_if_needed.sh --print)"

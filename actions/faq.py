@@ -48,6 +48,11 @@ def selector_prediction(tracker: Tracker) -> Dict[Text, Any]:
     return selector.get(RETRIEVAL_INTENT) or {}
 
 
+def safety_hint(tracker: Tracker) -> Optional[str]:
+    """The classifier's safety guess the detector did not confirm (see components/safety.py)."""
+    return (tracker.latest_message.get("safety") or {}).get("hint")
+
+
 def ranked_topics(tracker: Tracker) -> List[str]:
     ranking = selector_prediction(tracker).get("ranking") or []
     ids = [r.get("intent_response_key", "").partition("/")[2] for r in ranking]
@@ -67,9 +72,17 @@ class FaqAction(Action, ABC):
     def name(self) -> Text:
         """Declared abstract so rasa-sdk does not register this base class."""
 
+    @staticmethod
+    def hint(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """A one-line safety prompt when the message might be more than a question."""
+        category = safety_hint(tracker)
+        if category:
+            dispatcher.utter_message(response=f"utter_safety_hint_{category}")
+
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
     ) -> List[EventType]:
+        self.hint(dispatcher, tracker)
         dispatcher.utter_message(response=topic.answer)
         note = SHORT_DISCLAIMER if disclaimer_shown(tracker) else FULL_DISCLAIMER
         dispatcher.utter_message(
@@ -84,6 +97,7 @@ class FaqAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> List[EventType]:
         """Say so instead of guessing; offer the likeliest topics as buttons."""
+        self.hint(dispatcher, tracker)
         likely = ranked_topics(tracker)[: self.settings.not_sure_suggestions]
         buttons = [
             {"title": TOPICS[t].label, "payload": topic_payload(t)} for t in likely

@@ -4,9 +4,14 @@ Red flags, crisis language and dosing questions must not depend on the
 classifier alone. A blank spaCy English pipeline with lookup lemmas
 (spacy-lookups-data, no downloaded model) tags the concepts listed in
 safety_rules.yml with a Matcher; the rules there decide the category, and the
-category overrides the predicted intent. The trained red_flag / crisis /
-medication_dosing intents stay a second net: kept when the classifier is very
-sure, otherwise demoted so an ordinary question is not answered with an alarm.
+category overrides the predicted intent.
+
+The trained red_flag / crisis / medication_dosing intents are a second net.
+The classifier is confidently wrong on negations ("no chest pain, just
+tingling" scores 1.0 for red_flag), so on its own it never raises an alarm:
+the message keeps its best ordinary intent and, when the classifier was sure
+and the message denies no warning sign, carries a `safety.hint` that the FAQ
+action turns into a one-line safety prompt before its answer.
 """
 
 from __future__ import annotations
@@ -131,14 +136,19 @@ class SafetyRules:
                 return not (i > 0 and doc[i - 1].lower_ in INABILITY)
         return False
 
-    def concepts(self, text: str) -> Dict[str, List[str]]:
+    def concepts(self, text: str, negated: bool = False) -> Dict[str, List[str]]:
+        """Concepts found in the text (or, with negated=True, found but denied)."""
         doc = self.nlp(text.lower())
         found: Dict[str, List[str]] = {}
         for match_id, start, end in self.matcher(doc):
             concept = self.nlp.vocab.strings[match_id]
-            if not self._negated(doc, start):
+            if self._negated(doc, start) == negated:
                 found.setdefault(concept, []).append(doc[start:end].text)
         return found
+
+    def denies_something(self, text: str) -> bool:
+        """Does the message deny a warning sign ("no chest pain")?"""
+        return bool(self.concepts(text, negated=True))
 
     def detect(self, text: str) -> List[Finding]:
         present = self.concepts(text)
@@ -190,7 +200,7 @@ if GraphComponent is not object:
 
         @staticmethod
         def get_default_config() -> Dict[Text, Any]:
-            # The classifier's own safety prediction is kept only this sure.
+            # A classifier safety guess this sure adds a safety hint to the answer.
             return {"second_net_threshold": 0.9, "fallback_threshold": 0.3}
 
         def __init__(self, config: Dict[Text, Any]) -> None:
@@ -237,9 +247,12 @@ if GraphComponent is not object:
                 )
                 return
             intent = message.get("intent") or {}
-            if intent.get("name") in SAFETY_INTENTS and (
-                intent.get("confidence", 0.0) < self.config["second_net_threshold"]
-            ):
+            if intent.get("name") in SAFETY_INTENTS:
+                sure = intent.get("confidence", 0.0) >= self.config["second_net_threshold"]
+                # The classifier misses negation: "no chest pain" reads as chest pain.
+                if sure and not self.rules.denies_something(text):
+                    hint = {"categories": [], "hint": intent["name"]}
+                    message.set("safety", hint, add_to_output=True)
                 self._demote(message, ranking)
 
         def _demote(self, message: Message, ranking: List[Dict[str, Any]]) -> None:

@@ -74,8 +74,16 @@ async def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
     return [await agent.parse_message(t) for t in texts]
 
 
-def report(examples: List[Tuple[str, str]], parses: List[Dict[str, Any]]) -> Dict:
+def report(
+    examples: List[Tuple[str, str]],
+    parses: List[Dict[str, Any]],
+    thresholds: Tuple[float, float] = (),
+) -> Dict:
     settings = load_settings()
+    intent_threshold, answer_threshold = thresholds or (
+        settings.faq_intent_threshold,
+        settings.faq_answer_threshold,
+    )
     faq_total = faq_top1 = faq_answered = 0
     oos_total = oos_rejected = 0
     confusions: collections.Counter = collections.Counter()
@@ -83,8 +91,8 @@ def report(examples: List[Tuple[str, str]], parses: List[Dict[str, Any]]) -> Dic
         label, intent_conf, answer_conf = predicted_label(parse)
         answers_faq = (
             label.startswith("faq/")
-            and intent_conf >= settings.faq_intent_threshold
-            and answer_conf >= settings.faq_answer_threshold
+            and intent_conf >= intent_threshold
+            and answer_conf >= answer_threshold
         )
         if gold.startswith("faq/"):
             faq_total += 1
@@ -157,6 +165,9 @@ def main() -> int:
     parser.add_argument("--enforce", action="store_true")
     parser.add_argument("--cross-validation", type=int, default=0, metavar="K")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--sweep", action="store_true", help="answer rate vs rejection per threshold"
+    )
     args = parser.parse_args()
     quiet_logs()
 
@@ -164,6 +175,15 @@ def main() -> int:
     parses = asyncio.run(parse_all(args.model, [t for t, _ in examples]))
     figures = report(examples, parses)
     print_report(f"held-out set {HELDOUT.relative_to(ROOT)}", figures)
+    if args.sweep:
+        print("\nthreshold (intent = answer): answered correctly / OOS rejected")
+        for step in range(0, 10):
+            t = step / 10
+            f = report(examples, parses, (t, t))
+            print(
+                f"  {t:.1f}: {f['faq_answered_correctly']:.1%} / "
+                f"{f['oos_rejection']:.1%}"
+            )
     if args.cross_validation:
         figures["cv_accuracy"] = cross_validate(args.cross_validation)
         print(f"\n{args.cross_validation}-fold cross-validation accuracy "

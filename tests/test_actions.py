@@ -170,3 +170,17 @@ def test_session_start_fills_the_clinic_slots(dispatcher, monkeypatch):
     assert slots["emergency_number"] == "911"
     assert slots["crisis_line"] == "988"
     assert dispatcher.messages == []
+
+
+def test_an_unconfirmed_safety_guess_adds_a_hint_before_the_answer(dispatcher, settings):
+    message = faq_message("symptoms")
+    message["safety"] = {"categories": [], "hint": "red_flag"}
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(message))
+
+    assert responses(dispatcher)[:2] == ["utter_safety_hint_red_flag", "utter_faq/symptoms"]
+
+
+def test_no_hint_without_a_safety_guess(dispatcher, settings):
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(faq_message("symptoms")))
+
+    assert not any(r.startswith("utter_safety_hint") for r in responses(dispatcher))

@@ -74,3 +74,59 @@ def test_findings_name_their_evidence():
     finding = default_rules().detect("sudden numbness in my groin")[0]
     assert finding.category == "red_flag"
     assert "groin" in " ".join(finding.evidence)
+
+
+def _message(text, intent, confidence, ranking=()):
+    from rasa.shared.nlu.training_data.message import Message
+
+    ranking = [{"name": intent, "confidence": confidence}, *ranking]
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": ranking,
+        }
+    )
+
+
+def _detector():
+    from components.safety import SafetyDetector
+
+    return SafetyDetector(SafetyDetector.get_default_config())
+
+
+def test_component_overrides_the_classifier_when_the_detector_fires():
+    message = _message("my face is drooping, also does tens help", "faq", 0.99)
+    _detector().process([message])
+    assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "red_flag"
+    assert message.get("safety")["categories"] == ["red_flag"]
+
+
+def test_classifier_alone_never_raises_the_alarm_but_leaves_a_hint():
+    other = {"name": "faq", "confidence": 0.4}
+    message = _message("my toes feel odd today", "red_flag", 0.97, [other])
+    _detector().process([message])
+    assert message.get("intent") == other
+    assert message.get("safety") == {"categories": [], "hint": "red_flag"}
+
+
+def test_no_hint_when_the_message_denies_the_sign():
+    other = {"name": "faq", "confidence": 0.6}
+    message = _message("no chest pain, only tingling", "red_flag", 1.0, [other])
+    _detector().process([message])
+    assert message.get("intent") == other
+    assert message.get("safety") is None
+
+
+def test_unsure_leftover_goes_to_fallback():
+    other = {"name": "faq", "confidence": 0.1}
+    message = _message("hmm", "crisis", 0.5, [other])
+    _detector().process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def test_button_payloads_are_left_alone():
+    message = _message('/faq{"faq_topic": "sleep"}', "faq", 1.0)
+    _detector().process([message])
+    assert message.get("intent") == {"name": "faq", "confidence": 1.0}

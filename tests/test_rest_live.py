@@ -1,0 +1,62 @@
+"""End to end through the REST channel: real action server + Rasa server."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.test_knowledge_base import ANSWERS
+
+pytestmark = pytest.mark.live
+
+
+def texts(replies):
+    return [r.get("text", "") for r in replies]
+
+
+def answer_start(topic: str) -> str:
+    return ANSWERS[f"utter_faq/{topic}"].split("\n")[0][:60]
+
+
+def test_first_question_is_answered_in_the_same_turn(assistant):
+    replies = assistant.send("rest-first", "how long does physical therapy take to work?")
+    said = texts(replies)
+    assert said[0].startswith(answer_start("pt_timeline"))
+    assert any("general education, not medical advice" in t for t in said)
+    assert "Book a visit" in [b["title"] for b in replies[-1].get("buttons", [])]
+
+
+def test_full_disclaimer_once_then_the_reminder(assistant):
+    assistant.send("rest-disclaimer", "does tens help nerve pain")
+    replies = assistant.send("rest-disclaimer", "what stretches help neuropathy")
+    said = " ".join(texts(replies))
+    assert "Reminder: general information only" in said
+    assert "can't examine you" not in said
+
+
+def test_clinic_details_reach_the_responses(assistant):
+    replies = assistant.send("rest-book", "/book_appointment")
+    clinic = yaml.safe_load(open("clinic.yml"))
+    assert clinic["phone"] in replies[0]["text"]
+    assert clinic["booking_url"] in replies[0]["text"]
+
+
+def test_red_flag_gets_urgent_care_first(assistant):
+    replies = assistant.send(
+        "rest-red", "my face is drooping and my arm went weak, also does tens help?"
+    )
+    assert "Call 911 now" in replies[0]["text"]
+
+
+def test_crisis_and_dosing(assistant):
+    crisis = assistant.send("rest-crisis", "i don't want to live like this anymore")
+    assert "988" in crisis[0]["text"]
+    dosing = assistant.send("rest-dose", "can i take two lyrica instead of one")
+    assert "pharmacist" in dosing[0]["text"]
+
+
+def test_unclear_message_is_not_guessed(assistant):
+    replies = assistant.send("rest-unclear", "blue")
+    said = " ".join(texts(replies))
+    assert "not sure" in said.lower() or "only help with questions" in said
+    assert not any(t.startswith("Sources:") for t in texts(replies))
