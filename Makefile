@@ -9,11 +9,14 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# endpoints.yml sends it to the action server; one per `make` unless set.
+ACTION_SERVER_TOKEN ?= $(shell python3 -c 'import secrets; print(secrets.token_hex(24))')
+export ACTION_SERVER_TOKEN
 
 # Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
 PYTHON ?= $(shell scripts/find_python.sh)
 
-.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live eval bench run clean
+.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live test-browser eval bench run clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -21,7 +24,8 @@ help:
 	@echo "make install   create .venv and install the pinned dependencies"
 	@echo "make train     train a model if the data, domain or config changed"
 	@echo "make validate  rasa data validate, failing on warnings"
-	@echo "make lint      black and ruff"
+	@echo "make test-browser  the chat widget in headless Chromium"
+	@echo "make lint      black, ruff and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
 	@echo "make bench     speed and memory, ours vs Rasa's default recipe"
 
@@ -43,8 +47,9 @@ validate: install
 	scripts/validate.sh
 
 lint: install
-	$(BIN)/black --check actions components scripts tests
-	$(BIN)/ruff check actions components scripts tests
+	$(BIN)/black --check actions components channels persistence scripts tests
+	$(BIN)/ruff check actions components channels persistence scripts tests
+	$(BIN)/python scripts/check_secrets.py
 
 # Fast tests: actions, settings, knowledge base, safety detector (no model needed).
 test-unit: install
@@ -61,9 +66,15 @@ eval-heldout: train
 
 # Tests against the real action server and Rasa server on loopback.
 test-live: train
-	$(BIN)/python -m pytest -q -m live tests
+	$(BIN)/python -m pytest -q -m live tests --ignore=tests/browser
 
-test: lint validate test-unit test-stories eval-heldout test-live
+# The chat widget in headless Chromium against the real servers; installs
+# Chromium (Debian) and axe-core (npm, into .cache/npm) first if missing.
+test-browser: train
+	scripts/install_browser.sh
+	$(BIN)/python -m pytest -q tests/browser
+
+test: lint validate test-unit test-stories eval-heldout test-live test-browser
 	@echo "make test: all checks passed"
 
 eval: train

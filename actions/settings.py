@@ -29,6 +29,8 @@ class ClinicSettings:
     faq_intent_threshold: float
     faq_answer_threshold: float
     not_sure_suggestions: int
+    max_message_chars: int
+    action_timeout_seconds: float
 
     def slot_values(self) -> Dict[str, str]:
         """Values the responses show through slots (see domain.yml)."""
@@ -48,10 +50,16 @@ class ClinicSettings:
 def _convert(name: str, kind: Any, raw: Any) -> Any:
     try:
         value = kind(raw) if kind in (int, float) else str(raw).strip()
-    except (TypeError, ValueError):
-        raise ValueError(f"clinic setting {name!r}: {raw!r} is not a {kind.__name__}")
-    if kind is float and not 0.0 <= value <= 1.0:
-        raise ValueError(f"clinic setting {name!r} must be between 0 and 1, got {value}")
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"clinic setting {name!r}: {raw!r} is not a {kind.__name__}"
+        ) from error
+    if name.endswith("_threshold") and not 0.0 <= value <= 1.0:
+        raise ValueError(
+            f"clinic setting {name!r} must be between 0 and 1, got {value}"
+        )
+    if kind in (int, float) and value <= 0 and not name.endswith("_threshold"):
+        raise ValueError(f"clinic setting {name!r} must be positive, got {value}")
     if kind is str and not value:
         raise ValueError(f"clinic setting {name!r} must not be empty")
     return value

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import spacy
 import yaml
@@ -248,7 +248,9 @@ if GraphComponent is not object:
                 return
             intent = message.get("intent") or {}
             if intent.get("name") in SAFETY_INTENTS:
-                sure = intent.get("confidence", 0.0) >= self.config["second_net_threshold"]
+                sure = (
+                    intent.get("confidence", 0.0) >= self.config["second_net_threshold"]
+                )
                 # The classifier misses negation: "no chest pain" reads as chest pain.
                 if sure and not self.rules.denies_something(text):
                     hint = {"categories": [], "hint": intent["name"]}

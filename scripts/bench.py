@@ -31,7 +31,10 @@ sys.path.insert(0, str(ROOT))
 from tests.support.live import LiveAssistant, base_env  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-RECIPES = {"ours": ROOT / "config.yml", "default": ROOT / "bench" / "config.default.yml"}
+RECIPES = {
+    "ours": ROOT / "config.yml",
+    "default": ROOT / "bench" / "config.default.yml",
+}
 LEVELS = {1: 60, 10: 20, 50: 8}  # concurrent conversations: messages each
 LEVEL_TIME_LIMIT = 180.0
 CONVERSATION = [
@@ -110,7 +113,11 @@ async def load_level(url: str, concurrency: int, count: int, tag: str) -> Dict:
             )
         )  # fmt: skip
         wall = time.monotonic() - start
-    q = statistics.quantiles(sorted(latencies), n=100) if len(latencies) > 1 else [0] * 99
+    q = (
+        statistics.quantiles(sorted(latencies), n=100)
+        if len(latencies) > 1
+        else [0] * 99
+    )
     return {
         "requests": len(latencies),
         "errors": errors[0],

@@ -106,7 +106,9 @@ def main(argv: List[str]) -> int:
         body, _ = split_answer(text)
         found = problems(name, text, known, grams)
         status = "ok " if not found else "BAD"
-        print(f"{status} {name}: {len(words(body))} words, grade {grade_level(body):.1f}")
+        print(
+            f"{status} {name}: {len(words(body))} words, grade {grade_level(body):.1f}"
+        )
         for p in found:
             print(f"      - {p}")
         bad += bool(found)

@@ -46,9 +46,7 @@ def load_examples(path: Path) -> List[Tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
-    return [
-        (m.get("text"), m.get_full_intent()) for m in data.intent_examples
-    ]
+    return [(m.get("text"), m.get_full_intent()) for m in data.intent_examples]
 
 
 def predicted_label(parse: Dict[str, Any]) -> Tuple[str, float, float]:
@@ -87,7 +85,7 @@ def report(
     faq_total = faq_top1 = faq_answered = 0
     oos_total = oos_rejected = 0
     confusions: collections.Counter = collections.Counter()
-    for (text, gold), parse in zip(examples, parses):
+    for (_text, gold), parse in zip(examples, parses, strict=True):
         label, intent_conf, answer_conf = predicted_label(parse)
         answers_faq = (
             label.startswith("faq/")
@@ -117,12 +115,18 @@ def report(
 
 def print_report(title: str, figures: Dict) -> None:
     print(f"\n== {title}")
-    print(f"FAQ top-1 (full retrieval intent): {figures['faq_top1']:.1%} "
-          f"of {figures['faq_examples']}")
-    print(f"FAQ answered and correct (over thresholds): "
-          f"{figures['faq_answered_correctly']:.1%}")
-    print(f"Out-of-scope rejected (no FAQ answer): {figures['oos_rejection']:.1%} "
-          f"of {figures['oos_examples']}")
+    print(
+        f"FAQ top-1 (full retrieval intent): {figures['faq_top1']:.1%} "
+        f"of {figures['faq_examples']}"
+    )
+    print(
+        f"FAQ answered and correct (over thresholds): "
+        f"{figures['faq_answered_correctly']:.1%}"
+    )
+    print(
+        f"Out-of-scope rejected (no FAQ answer): {figures['oos_rejection']:.1%} "
+        f"of {figures['oos_examples']}"
+    )
     print("Most confused (gold -> predicted, count):")
     for (gold, predicted), count in figures["confusions"]:
         print(f"  {gold} -> {predicted}: {count}")
@@ -152,7 +156,8 @@ def cross_validate(folds: int) -> float:
             )
             parses = asyncio.run(parse_all(model, [m.get("text") for m in test]))
         hits = sum(
-            predicted_label(p)[0] == m.get_full_intent() for p, m in zip(parses, test)
+            predicted_label(p)[0] == m.get_full_intent()
+            for p, m in zip(parses, test, strict=True)
         )
         print(f"fold {k + 1}/{folds}: {hits}/{len(test)}")
         correct, total = correct + hits, total + len(test)
@@ -186,8 +191,10 @@ def main() -> int:
             )
     if args.cross_validation:
         figures["cv_accuracy"] = cross_validate(args.cross_validation)
-        print(f"\n{args.cross_validation}-fold cross-validation accuracy "
-              f"(all intents, training data): {figures['cv_accuracy']:.1%}")
+        print(
+            f"\n{args.cross_validation}-fold cross-validation accuracy "
+            f"(all intents, training data): {figures['cv_accuracy']:.1%}"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
 

@@ -49,7 +49,7 @@ def model_classifier(model: str) -> Callable[[List[str]], List[Optional[str]]]:
 def evaluate(classify: Callable[[List[str]], List[Optional[str]]]) -> Dict:
     must, must_not = load_cases()
     texts = [t for msgs in must.values() for t in msgs] + must_not
-    got = dict(zip(texts, classify(texts)))
+    got = dict(zip(texts, classify(texts), strict=True))
     misses = [(c, t, got[t]) for c, msgs in must.items() for t in msgs if got[t] != c]
     alarms = [(t, got[t]) for t in must_not if got[t] is not None]
     per_category = {
@@ -76,8 +76,10 @@ def main() -> int:
     figures = evaluate(classify)
     layer = "trained NLU pipeline" if args.model else "deterministic detector"
     print(f"\n== safety cases ({layer})")
-    print(f"recall: {figures['recall']:.1%} of {figures['trigger_cases']} "
-          + ", ".join(f"{c} {r:.0%}" for c, r in figures["recall_per_category"].items()))
+    print(
+        f"recall: {figures['recall']:.1%} of {figures['trigger_cases']} "
+        + ", ".join(f"{c} {r:.0%}" for c, r in figures["recall_per_category"].items())
+    )
     print(f"false alarms: {figures['false_alarms']} of {figures['no_trigger_cases']}")
     for category, text, got in figures["misses"]:
         print(f"  MISSED {category} (got {got}): {text}")

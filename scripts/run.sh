@@ -12,7 +12,14 @@ DEMO_PORT=${DEMO_PORT:-8080}
 # Origins allowed to call the Rasa server from a browser (space-separated).
 CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${DEMO_PORT} http://localhost:${DEMO_PORT}"}
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Shared secret between the Rasa server and the action server (endpoints.yml).
+export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}
 mkdir -p var
+.venv/bin/python scripts/check_model.py "$model"
+# Messaging channels are on when their variables are set (see credentials.yml).
+.venv/bin/python scripts/render_credentials.py --source credentials.yml --output var/credentials.yml
+# The action server's address follows HOST / ACTIONS_PORT.
+sed "s#http://127.0.0.1:5055/webhook#http://$HOST:$ACTIONS_PORT/webhook#" endpoints.yml > var/endpoints.yml
 
 pids=()
 stop_all() {
@@ -24,11 +31,11 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-SANIC_HOST=$HOST .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+.venv/bin/python scripts/action_server.py --host "$HOST" --port "$ACTIONS_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
 .venv/bin/rasa run --model "$model" --interface "$HOST" --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints endpoints.yml --cors $CORS_ORIGINS &
+  --credentials var/credentials.yml --endpoints var/endpoints.yml --cors $CORS_ORIGINS &
 pids+=($!)
 if [ -f widget/index.html ]; then
   .venv/bin/python scripts/serve_demo.py --host "$HOST" --port "$DEMO_PORT" \

@@ -172,12 +172,17 @@ def test_session_start_fills_the_clinic_slots(dispatcher, monkeypatch):
     assert dispatcher.messages == []
 
 
-def test_an_unconfirmed_safety_guess_adds_a_hint_before_the_answer(dispatcher, settings):
+def test_an_unconfirmed_safety_guess_adds_a_hint_before_the_answer(
+    dispatcher, settings
+):
     message = faq_message("symptoms")
     message["safety"] = {"categories": [], "hint": "red_flag"}
     run(ActionAnswerFaq(settings), dispatcher, make_tracker(message))
 
-    assert responses(dispatcher)[:2] == ["utter_safety_hint_red_flag", "utter_faq/symptoms"]
+    assert responses(dispatcher)[:2] == [
+        "utter_safety_hint_red_flag",
+        "utter_faq/symptoms",
+    ]
 
 
 def test_no_hint_without_a_safety_guess(dispatcher, settings):

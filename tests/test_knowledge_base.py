@@ -140,5 +140,7 @@ def test_held_out_set_is_big_enough_and_separate():
         assert len(HELD_OUT.get(f"faq/{topic}", [])) >= 4, topic
     assert len(HELD_OUT["out_of_scope"]) >= 40
     trained = {normalise(e) for lines in TRAINING.values() for e in lines}
-    leaked = [e for lines in HELD_OUT.values() for e in lines if normalise(e) in trained]
+    leaked = [
+        e for lines in HELD_OUT.values() for e in lines if normalise(e) in trained
+    ]
     assert leaked == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -19,11 +21,31 @@ def answer_start(topic: str) -> str:
 
 
 def test_first_question_is_answered_in_the_same_turn(assistant):
-    replies = assistant.send("rest-first", "how long does physical therapy take to work?")
+    replies = assistant.send(
+        "rest-first", "how long does physical therapy take to work?"
+    )
     said = texts(replies)
     assert said[0].startswith(answer_start("pt_timeline"))
     assert any("general education, not medical advice" in t for t in said)
     assert "Book a visit" in [b["title"] for b in replies[-1].get("buttons", [])]
+
+
+SAMPLE = {
+    "what causes nerve pain in the first place": "causes",
+    "how do they test for neuropathy": "diagnosis",
+    "is there any research showing physio works for nerve pain": "pt_evidence",
+    "can nerve gliding exercises help my sciatica": "nerve_gliding",
+    "my feet hurt so much i can't sleep at night": "sleep",
+    "do i have to keep doing my home exercises once i feel better": "home_program",
+    "what happens at the first physio appointment": "first_visit_assessment",
+    "will acupuncture help my neuropathy": "complementary_therapies",
+}
+
+
+@pytest.mark.parametrize("question, topic", SAMPLE.items())
+def test_sample_questions_get_their_topic(assistant, question, topic):
+    replies = assistant.send(f"rest-topic-{topic}", question)
+    assert texts(replies)[0].startswith(answer_start(topic))
 
 
 def test_full_disclaimer_once_then_the_reminder(assistant):
@@ -36,7 +58,7 @@ def test_full_disclaimer_once_then_the_reminder(assistant):
 
 def test_clinic_details_reach_the_responses(assistant):
     replies = assistant.send("rest-book", "/book_appointment")
-    clinic = yaml.safe_load(open("clinic.yml"))
+    clinic = yaml.safe_load(Path("clinic.yml").read_text())
     assert clinic["phone"] in replies[0]["text"]
     assert clinic["booking_url"] in replies[0]["text"]
 

@@ -60,3 +60,14 @@ def test_another_settings_file_can_be_chosen(tmp_path: Path):
     other.write_text(source.read_text().replace("Riverside", "Lakeside"))
     settings = load_settings(environ={"CLINIC_SETTINGS_FILE": str(other)})
     assert settings.name.startswith("Lakeside")
+
+
+def test_domain_fallback_values_match_clinic_yml():
+    """The slots' initial values (shown if the action server is down) = clinic.yml."""
+    import yaml
+
+    domain = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "domain.yml").read_text()
+    )
+    for slot, value in load_settings(environ={}).slot_values().items():
+        assert domain["slots"][slot]["initial_value"] == value, slot

@@ -23,8 +23,7 @@ def test_each_tolerated_unused_response_is_sent_by_an_action():
     sent_by_actions = {FULL_DISCLAIMER, SHORT_DISCLAIMER, "utter_not_sure", "utter_faq"}
     sent_by_actions |= {t.referral_response for t in TOPICS.values()}
     sent_by_actions |= {f"utter_safety_hint_{c}" for c in SAFETY_INTENTS}
-    # Rasa's own action_default_fallback sends utter_default.
-    assert allowlisted() == sent_by_actions | {"utter_default"}
+    assert allowlisted() == sent_by_actions
     source = (ROOT / "actions" / "faq.py").read_text()
     assert '"utter_not_sure"' in source
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -74,14 +75,20 @@ class LiveAssistant:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = base_env(env)
+        self.env.setdefault("ACTION_SERVER_TOKEN", secrets.token_hex(24))
         self.cors = cors or []
         self.credentials = self.workdir / "credentials.yml"
-        self.credentials.write_text(credentials or "rest:\n")
+        self.credentials.write_text(
+            credentials or "persistence.channel.ResilientRestInput:\n"
+        )
         self.endpoints = self.workdir / "endpoints.yml"
         self.endpoints.write_text(
             "action_endpoint:\n"
             f"  url: http://127.0.0.1:{self.actions_port}/webhook\n"
-            "tracker_store:\n  type: SQL\n  dialect: sqlite\n"
+            "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
+            "tracker_store:\n"
+            "  type: persistence.redacting.RedactingSQLTrackerStore\n"
+            "  dialect: sqlite\n"
             f"  db: {self.workdir / 'conversations.db'}\n" + endpoints_extra
         )
         self.actions: Optional[subprocess.Popen] = None
@@ -89,18 +96,17 @@ class LiveAssistant:
 
     # --- processes -------------------------------------------------------------
     def _spawn(self, args: List[str], log_name: str, env: Dict) -> subprocess.Popen:
-        log = open(self.workdir / log_name, "ab")
-        return subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(self.workdir / log_name, "ab") as log:  # the child keeps its copy
+            return subprocess.Popen(
+                args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def start_actions(self) -> None:
-        env = dict(self.env, SANIC_HOST="127.0.0.1")
         self.actions = self._spawn(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+            [str(VENV_BIN / "python"), str(ROOT / "scripts" / "action_server.py"),
              "--port", str(self.actions_port)],
             "actions.log",
-            env,
+            self.env,
         )  # fmt: skip
         self._wait(f"http://127.0.0.1:{self.actions_port}/health", self.actions)
 

@@ -1,0 +1,11 @@
+"""Messaging channels: Twilio SMS and WhatsApp, Slack, Messenger, Telegram.
+
+Each connector is registered in credentials.yml by its class path and only
+formats what the actions decide: the same answers, safety notes, referrals and
+red-flag or crisis replies reach every channel. See docs/channels.md.
+
+- formatting.py: markdown clean-up, splitting to a length limit, numbered options
+- options.py: a reply "1" or the option's words -> that option's payload
+- output.py: the shared output-channel behaviour (format, split, buttons)
+- twilio_signed.py, slack.py, messenger.py, telegram.py: the connectors
+"""

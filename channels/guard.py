@@ -1,0 +1,86 @@
+"""What every incoming message goes through before the assistant sees it.
+
+Used by the REST channel (persistence/channel.py). Pure functions, no Rasa
+imports, so they test fast:
+- read_rest_body: the JSON body, or a 4xx-worthy error message
+- clean_text: control and zero-width characters out, so they can neither crash
+  storage nor hide words from the safety detector ("chest\\u200bpain")
+- too_long_reply / empty_reply: the short answers given instead of processing
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+MAX_BODY_BYTES = 512 * 1024  # room for a 100,000-character message; then 413
+MAX_SENDER_CHARS = 128
+EXPECTED = 'expected a JSON object {"sender": "<id>", "message": "<text>"}'
+
+# C0/C1 controls except tab and newline; zero-width and bidi-control characters.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+)
+
+
+@dataclass(frozen=True)
+class BodyError:
+    status: int
+    message: str
+
+
+def read_rest_body(
+    raw: bytes,
+) -> Tuple[Optional[str], Optional[str], Optional[BodyError]]:
+    """(sender, message, None) for a usable body, else (None, None, error)."""
+    if len(raw) > MAX_BODY_BYTES:
+        return None, None, BodyError(413, f"request body over {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, None, BodyError(400, "request body is not valid UTF-8")
+    except ValueError:
+        return None, None, BodyError(400, f"request body is not JSON: {EXPECTED}")
+    if not isinstance(body, dict):
+        return None, None, BodyError(400, EXPECTED)
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip():
+        return None, None, BodyError(400, f'missing "sender": {EXPECTED}')
+    if len(sender) > MAX_SENDER_CHARS or _INVISIBLE.search(sender):
+        return (
+            None,
+            None,
+            BodyError(
+                400, f'"sender" must be up to {MAX_SENDER_CHARS} printable characters'
+            ),
+        )
+    if not isinstance(message, str):
+        return None, None, BodyError(400, f'missing "message": {EXPECTED}')
+    return sender, message, None
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalised text without invisible characters or lone surrogates."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    return _INVISIBLE.sub("", text).strip()
+
+
+def empty_reply() -> str:
+    return (
+        "It looks like your message was empty. What would you like to know "
+        "about nerve pain or physical therapy?"
+    )
+
+
+def too_long_reply(length: int, limit: int, emergency: Optional[str] = None) -> str:
+    reply = (
+        f"That message is a bit long for me ({length:,} characters). Please send "
+        f"your main question in under {limit:,} characters."
+    )
+    if emergency:
+        reply = f"If this is an emergency, call {emergency} now. " + reply
+    return reply

@@ -1,0 +1,249 @@
+"""Facebook Messenger: Rasa's signature check (app secret, X-Hub-Signature) kept,
+answered with 403; replies split to 2,000 characters; buttons as a button
+template when Messenger can show them, otherwise numbered options.
+Webhook: /webhooks/facebook/webhook.
+
+credentials.yml:
+
+    channels.messenger.ClinicMessengerInput:
+      verify: ${MESSENGER_VERIFY_TOKEN}
+      secret: ${MESSENGER_APP_SECRET}
+      page-access-token: ${MESSENGER_PAGE_ACCESS_TOKEN}
+
+Optional: api_version (Graph API, e.g. "19.0"), max_length, api_base_url
+(another Graph API host, e.g. a test double). Sends carry appsecret_proof.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fbmessenger import MessengerClient
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.facebook import FacebookInput, Messenger
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.formatting import MESSENGER_BUTTONS_TEXT_LIMIT, MESSENGER_LIMIT
+from channels.options import resolve_reply
+from channels.output import FormattedOutput, message_limit
+
+logger = logging.getLogger(__name__)
+
+MAX_BUTTONS = 3  # button template
+MAX_BUTTON_TITLE = 20
+MAX_BUTTON_PAYLOAD = 1000
+HASH_METHODS = ("sha1", "sha256")
+
+
+class ClinicMessengerBot(FormattedOutput):
+    """Sends through the Graph API Send API (blocking client, run in a thread)."""
+
+    channel_name = "facebook"
+
+    def __init__(self, client: MessengerClient, limit: int) -> None:
+        super().__init__(limit, buttons_text_limit=MESSENGER_BUTTONS_TEXT_LIMIT)
+        self.client = client
+
+    async def _call(self, method: Callable, *args: Any) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(None, functools.partial(method, *args))
+        except Exception:
+            logger.exception("facebook: the Send API call failed")
+            return
+        if isinstance(result, dict) and result.get("error"):
+            logger.error(
+                "facebook: the Send API refused a message: %s", result["error"]
+            )
+
+    def shows_buttons(self, buttons: list[dict[str, Any]]) -> bool:
+        return 0 < len(buttons) <= MAX_BUTTONS and all(
+            b.get("title")
+            and len(b["title"]) <= MAX_BUTTON_TITLE
+            and b.get("payload")
+            and len(b["payload"]) <= MAX_BUTTON_PAYLOAD
+            for b in buttons
+        )
+
+    async def send_part(self, recipient_id: str, text: str) -> None:
+        await self._call(self.client.send, {"text": text}, recipient_id, "RESPONSE")
+
+    async def send_part_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]]
+    ) -> None:
+        payload = {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "button",
+                    "text": text or "Choose one:",
+                    "buttons": [
+                        {
+                            "type": "postback",
+                            "title": b["title"],
+                            "payload": b["payload"],
+                        }
+                        for b in buttons
+                    ],
+                },
+            }
+        }
+        await self._call(self.client.send, payload, recipient_id, "RESPONSE")
+
+    async def send_action(self, recipient_id: str, sender_action: str) -> None:
+        await self._call(self.client.send_action, sender_action, recipient_id)
+
+
+class ClinicMessenger(Messenger):
+    """Rasa's webhook parser, sending through ClinicMessengerBot."""
+
+    def __init__(
+        self,
+        channel: ClinicMessengerInput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        app: Any,
+    ) -> None:
+        super().__init__(channel.fb_access_token, on_new_message)
+        self.channel = channel
+        self.app = app
+
+    async def handle(self, payload: dict, metadata: dict[str, Any] | None) -> None:
+        """Every message and postback of a (possibly batched) webhook call."""
+        for entry in payload.get("entry") or []:
+            for message in (entry or {}).get("messaging") or []:
+                self.last_message = message
+                if message.get("message"):
+                    await self.message(message, metadata)
+                elif message.get("postback"):
+                    await self.postback(message, metadata)
+
+    async def _handle_user_message(
+        self, text: str, sender_id: str, metadata: dict[str, Any] | None
+    ) -> None:
+        out_channel = self.channel.get_output_channel()
+        await out_channel.send_action(sender_id, "mark_seen")
+        text, choice = await resolve_reply(self.app, sender_id, text)
+        if choice:
+            metadata = dict(metadata or {}, selected_option=choice)
+        await out_channel.send_action(sender_id, "typing_on")
+        try:
+            await self.on_new_message(
+                UserMessage(
+                    text,
+                    out_channel,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            logger.exception("facebook: could not handle a message")
+        finally:
+            await out_channel.send_action(sender_id, "typing_off")
+
+
+class ClinicMessengerInput(FacebookInput):
+    """Rasa's FacebookInput with status codes for rejects and the clinic's output."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        channel = super().from_credentials(credentials)
+        channel.api_base_url = credentials.get("api_base_url")
+        channel.api_version = credentials.get("api_version")
+        channel.limit = message_limit(
+            credentials.get("max_length"), MESSENGER_LIMIT, cls.name()
+        )
+        return channel
+
+    def __init__(self, fb_verify: str, fb_secret: str, fb_access_token: str) -> None:
+        from rasa.shared.exceptions import InvalidConfigException
+
+        missing = [
+            key
+            for key, value in (
+                ("verify", fb_verify),
+                ("secret", fb_secret),
+                ("page-access-token", fb_access_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise InvalidConfigException(
+                f"facebook: missing {', '.join(missing)} (see docs/channels.md)"
+            )
+        super().__init__(fb_verify, fb_secret, fb_access_token)
+        self.api_base_url: str | None = None
+        self.api_version: str | None = None
+        self.limit = MESSENGER_LIMIT
+
+    def make_client(self) -> MessengerClient:
+        options: dict[str, Any] = {"app_secret": self.fb_secret}
+        if self.api_version:
+            options["api_version"] = self.api_version
+        client = MessengerClient(self.fb_access_token, **options)
+        if self.api_base_url:
+            client.graph_url = f"{self.api_base_url.rstrip('/')}/v{client.api_version}"
+        return client
+
+    def get_output_channel(self) -> ClinicMessengerBot:
+        return ClinicMessengerBot(self.make_client(), self.limit)
+
+    def is_signed(self, request: Request) -> bool:
+        """Rasa's X-Hub-Signature check, limited to SHA-1/SHA-256.
+
+        If Meta also sent X-Hub-Signature-256, that one must match as well.
+        """
+        signature = request.headers.get("X-Hub-Signature") or ""
+        if signature.partition("=")[0] not in HASH_METHODS:
+            return False
+        if not self.validate_hub_signature(self.fb_secret, request.body, signature):
+            return False
+        signature_256 = request.headers.get("X-Hub-Signature-256")
+        return signature_256 is None or self.validate_hub_signature(
+            self.fb_secret, request.body, signature_256
+        )
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("fb_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def token_verification(request: Request) -> HTTPResponse:
+            token = request.args.get("hub.verify_token") or ""
+            if hmac.compare_digest(token.encode(), str(self.fb_verify).encode()):
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("facebook: wrong verify token in the webhook set-up")
+            return response.text("Invalid verify token", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            if not self.is_signed(request):
+                logger.warning(
+                    "facebook: rejected a request without a valid X-Hub-Signature "
+                    "(check the app secret)"
+                )
+                return response.text("Invalid signature", status=403)
+            payload = request.json
+            if not isinstance(payload, dict) or not isinstance(
+                payload.get("entry"), list
+            ):
+                return response.text("Not a Messenger event", status=400)
+            messenger = ClinicMessenger(self, on_new_message, request.app)
+            await messenger.handle(payload, self.get_metadata(request))
+            return response.text("success")
+
+        return webhook

@@ -1,0 +1,248 @@
+"""Telegram with a webhook secret: at start-up the webhook is registered with a
+secret_token, and every update must carry it in X-Telegram-Bot-Api-Secret-Token
+(403 and no reply otherwise). Rasa's own Telegram connector checks nothing.
+Replies are plain text split to 4,096 characters; buttons become an inline
+keyboard. Webhook: /webhooks/telegram/webhook.
+
+credentials.yml:
+
+    channels.telegram.ClinicTelegramInput:
+      access_token: ${TELEGRAM_BOT_TOKEN}
+      secret_token: ${TELEGRAM_SECRET_TOKEN}
+      webhook_url: ${PUBLIC_BASE_URL}/webhooks/telegram/webhook
+
+Optional: max_length, api_base_url (another Bot API server, e.g. a test double).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+from rasa.shared.core.constants import USER_INTENT_RESTART
+from rasa.shared.exceptions import InvalidConfigException, RasaException
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.formatting import TELEGRAM_LIMIT
+from channels.options import resolve_reply
+from channels.output import FormattedOutput, message_limit
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{16,256}")
+MAX_CALLBACK_DATA = 64  # bytes
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+async def close_session(bot: Bot) -> None:
+    """Close the bot's HTTP session (Bot.close is deprecated in aiogram 2)."""
+    session = getattr(bot, "_session", None)
+    if session is not None and not session.closed:
+        await session.close()
+
+
+class ClinicTelegramOutput(FormattedOutput):
+    """Plain-text messages; buttons as an inline keyboard, one per row."""
+
+    channel_name = "telegram"
+
+    def __init__(self, bot: Bot, limit: int) -> None:
+        super().__init__(limit)
+        self.bot = bot
+
+    def shows_buttons(self, buttons: list[dict[str, Any]]) -> bool:
+        return bool(buttons) and all(
+            b.get("title")
+            and b.get("payload")
+            and len(b["payload"].encode("utf-8")) <= MAX_CALLBACK_DATA
+            for b in buttons
+        )
+
+    async def send_part(self, recipient_id: str, text: str) -> None:
+        await self.bot.send_message(recipient_id, text)
+
+    async def send_part_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]]
+    ) -> None:
+        keyboard = InlineKeyboardMarkup()
+        for b in buttons:
+            keyboard.row(InlineKeyboardButton(b["title"], callback_data=b["payload"]))
+        await self.bot.send_message(
+            recipient_id, text or "Choose one:", reply_markup=keyboard
+        )
+
+
+class ClinicTelegramInput(InputChannel):
+    """Telegram webhook with a secret token; numbered replies understood."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            access_token=credentials.get("access_token"),
+            secret_token=credentials.get("secret_token"),
+            webhook_url=credentials.get("webhook_url"),
+            api_base_url=credentials.get("api_base_url"),
+            max_length=credentials.get("max_length"),
+        )
+
+    def __init__(
+        self,
+        access_token: str | None,
+        secret_token: str | None,
+        webhook_url: str | None,
+        api_base_url: str | None = None,
+        max_length: Any = None,
+    ) -> None:
+        if not access_token or not webhook_url:
+            raise InvalidConfigException(
+                "telegram: access_token and webhook_url are required "
+                "(see docs/channels.md)"
+            )
+        if not SECRET_FORMAT.fullmatch(str(secret_token or "")):
+            raise InvalidConfigException(
+                "telegram: secret_token must be 16-256 characters of A-Z, a-z, "
+                "0-9, _ and - (e.g. `openssl rand -hex 32`)"
+            )
+        self.access_token = str(access_token)
+        self.secret_token = str(secret_token)
+        self.webhook_url = str(webhook_url)
+        self.server = (
+            TelegramAPIServer.from_base(api_base_url)
+            if api_base_url
+            else TELEGRAM_PRODUCTION
+        )
+        self.limit = message_limit(max_length, TELEGRAM_LIMIT, self.name())
+        self._bot: Bot | None = None
+
+    def bot(self) -> Bot:
+        """One Bot per connector, made in the server's event loop."""
+        if self._bot is None:
+            self._bot = Bot(self.access_token, server=self.server)
+        return self._bot
+
+    def get_output_channel(self) -> ClinicTelegramOutput:
+        return ClinicTelegramOutput(self.bot(), self.limit)
+
+    async def register_webhook(self) -> None:
+        """Point Telegram at webhook_url with the secret token (at start-up)."""
+        bot = Bot(self.access_token, server=self.server)
+        try:
+            await bot.request(
+                "setWebhook",
+                {
+                    "url": self.webhook_url,
+                    "secret_token": self.secret_token,
+                    "allowed_updates": json.dumps(ALLOWED_UPDATES),
+                },
+            )
+        finally:
+            await close_session(bot)
+
+    def is_signed(self, request: Request) -> bool:
+        given = request.headers.get(SECRET_HEADER) or ""
+        return hmac.compare_digest(given.encode(), self.secret_token.encode())
+
+    @staticmethod
+    def parse_update(update: dict[str, Any]) -> tuple:
+        """(chat id, text) of an update, or (None, None) if it holds no user text."""
+        callback = update.get("callback_query")
+        if callback:
+            chat = ((callback.get("message") or {}).get("chat") or {}).get("id")
+            return chat, callback.get("data")
+        message = update.get("message") or update.get("edited_message") or {}
+        chat = (message.get("chat") or {}).get("id")
+        if message.get("text") is not None:
+            return chat, message["text"].replace("/bot", "")
+        location = message.get("location")
+        if location:
+            longitude, latitude = location.get("longitude"), location.get("latitude")
+            return chat, f'{{"lng":{longitude}, "lat":{latitude}}}'
+        return None, None
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # `rasa run` registers channels before serving
+            try:
+                asyncio.run(self.register_webhook())
+            except Exception as error:
+                raise RasaException(
+                    f"telegram: could not set the webhook: {error}"
+                ) from error
+
+        webhook = Blueprint("telegram_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def message(request: Request) -> HTTPResponse:
+            if not self.is_signed(request):
+                logger.warning("telegram: rejected an update without the secret token")
+                return response.text("Invalid secret token", status=403)
+            update = request.json
+            if isinstance(update, str):
+                update = json.loads(update)
+            if not isinstance(update, dict):
+                return response.text("Not a Telegram update", status=400)
+            chat_id, text = self.parse_update(update)
+            if chat_id is None or not text:
+                return response.text("success")
+            sender_id = str(chat_id)
+            out_channel = self.get_output_channel()
+            callback = update.get("callback_query")
+            if callback and callback.get("id"):
+                try:  # stop the button's spinner
+                    await out_channel.bot.answer_callback_query(callback["id"])
+                except Exception:
+                    logger.debug("telegram: answerCallbackQuery failed", exc_info=True)
+            text, choice = await resolve_reply(request.app, sender_id, text)
+            metadata = self.get_metadata(request) or {}
+            if choice:
+                metadata["selected_option"] = choice
+            texts = [text]
+            if text == INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART:
+                texts.append("/start")
+            try:
+                for each in texts:
+                    await on_new_message(
+                        UserMessage(
+                            each,
+                            out_channel,
+                            sender_id,
+                            input_channel=self.name(),
+                            metadata=metadata,
+                        )
+                    )
+            except Exception:
+                logger.exception("telegram: could not handle a message")
+            return response.text("success")
+
+        @webhook.listener("after_server_stop")
+        async def close_bot(*_: Any) -> None:
+            if self._bot is not None:
+                await close_session(self._bot)
+
+        return webhook

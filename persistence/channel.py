@@ -1,0 +1,212 @@
+"""REST channel that apologises instead of going silent when a store is down.
+
+credentials.yml:
+
+    persistence.channel.ResilientRestInput:
+
+Same URL and JSON as Rasa's REST channel (POST /webhooks/rest/webhook with
+{"sender": ..., "message": ...}), so the chat widget doesn't change. What
+differs: if the conversation can't be read, locked or saved, or anything
+else fails, the reply is one message saying so, with the clinic's phone
+number, never an empty list or a 500, and the header
+`X-Assistant-Error` tells monitoring what happened. Nothing about the failed
+message is kept, so the stored conversation and what the patient saw agree.
+Streaming (`?stream=true`) is not offered by this channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.fallback import offline_reply
+from channels.guard import clean_text, empty_reply, read_rest_body, too_long_reply
+from persistence.errors import STORE_FAILURE, StoreUnavailable
+from persistence.redacting import RedactingSQLTrackerStore
+from persistence.redaction import install_log_redaction
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on handling one message, whatever hangs (on top of the action
+# server timeout, which is the clinic setting action_timeout_seconds).
+MESSAGE_DEADLINE_SECONDS = 45
+
+
+def apology_text() -> str:
+    """The reply when a message couldn't be handled, with the clinic's numbers."""
+    try:
+        from actions.settings import load_settings
+
+        settings = load_settings()
+        contact = f"call {settings.name} at {settings.phone}"
+        emergency = f" In an emergency, call {settings.emergency_number}."
+    except Exception:  # no clinic.yml: still apologise
+        contact, emergency = "call the clinic", ""
+    return (
+        "Sorry, I couldn't answer that just now because of a technical problem "
+        "on our side. Please send your message again in a minute. If you need "
+        f"help sooner, {contact}.{emergency}"
+    )
+
+
+def limit_action_server_wait(seconds: float) -> None:
+    """Rasa waits up to 5 minutes for a custom action and has no setting for it."""
+    import rasa.core.actions.action as rasa_actions
+
+    rasa_actions.DEFAULT_REQUEST_TIMEOUT = seconds
+
+
+def use_strict_tracker_store(app: Any) -> None:
+    """Let our tracker store's errors reach this channel.
+
+    Rasa wraps every tracker store in a FailSafeTrackerStore, which turns a
+    failed read into "no conversation yet" and a failed write into an
+    in-memory copy. RedactingSQLTrackerStore reports failures itself, so the
+    wrapper is removed for it (other stores keep it).
+    """
+    agent = getattr(app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if not isinstance(store, FailSafeTrackerStore):
+        return
+    inner = getattr(store, "_tracker_store", None)
+    if isinstance(inner, RedactingSQLTrackerStore):
+        agent.tracker_store = inner
+        if getattr(agent, "processor", None) is not None:
+            agent.processor.tracker_store = inner
+
+
+class ResilientRestInput(RestInput):
+    """Rasa's REST channel, with an apology instead of silence on failures."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def __init__(self) -> None:
+        from actions.settings import load_settings
+
+        install_log_redaction()
+        self.apology = apology_text()
+        self.settings = load_settings()
+        limit_action_server_wait(self.settings.action_timeout_seconds)
+
+    def _reply(
+        self, sender_id: Text, texts: List[Text], reason: str = ""
+    ) -> HTTPResponse:
+        headers = {"X-Assistant-Error": reason} if reason else None
+        return response.json(
+            [{"recipient_id": sender_id, "text": t} for t in texts], headers=headers
+        )
+
+    def _apology(self, sender_id: Text, reason: str) -> HTTPResponse:
+        return response.json(
+            [{"recipient_id": sender_id, "text": self.apology}],
+            headers={"X-Assistant-Error": reason},
+        )
+
+    async def handle(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> HTTPResponse:
+        sender_id, raw_text, error = read_rest_body(request.body or b"")
+        if error:
+            return response.json({"error": error.message}, status=error.status)
+        text = clean_text(raw_text)
+        if not text:
+            return self._reply(sender_id, [empty_reply()])
+        limit = self.settings.max_message_chars
+        if len(text) > limit:
+            return self._reply(
+                sender_id,
+                [too_long_reply(len(text), limit, self._emergency_in(text))],
+            )
+        metadata: Optional[Dict[Text, Any]] = self.get_metadata(request)
+        use_strict_tracker_store(request.app)
+        STORE_FAILURE.set(None)
+        collector = CollectingOutputChannel()
+        try:
+            await asyncio.wait_for(
+                on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=self._extract_input_channel(request),
+                        metadata=metadata,
+                    )
+                ),
+                timeout=MESSAGE_DEADLINE_SECONDS,
+            )
+        except asyncio.TimeoutError:
+            logger.error("Message took over %ss; apologised", MESSAGE_DEADLINE_SECONDS)
+            return self._apology(sender_id, "timeout")
+        except asyncio.CancelledError:
+            raise
+        except (StoreUnavailable, LockError) as error:
+            logger.warning("Message not handled, replied with an apology: %s", error)
+            return self._apology(sender_id, "store-unavailable")
+        except Exception:
+            logger.exception("Message not handled, replied with an apology")
+            return self._apology(sender_id, "internal")
+        if STORE_FAILURE.get() is not None:
+            logger.warning("Conversation store failed during the message; apologised")
+            return self._apology(sender_id, "store-unavailable")
+        if not collector.messages:
+            # Understood, but the action server did not answer (down, slow, error).
+            return await self._answer_without_actions(request, sender_id, text)
+        return response.json(collector.messages)
+
+    async def _answer_without_actions(
+        self, request: Request, sender_id: Text, text: Text
+    ) -> HTTPResponse:
+        agent = request.app.ctx.agent
+        try:
+            parse = await agent.parse_message(text)
+        except Exception:  # noqa: BLE001 - the apology below is the answer
+            logger.exception("Could not parse for the offline answer")
+            parse = {}
+        texts = offline_reply(parse, agent.domain.responses, self.settings)
+        logger.warning("No reply from the actions; sent the offline answer")
+        return self._reply(sender_id, texts, "actions-unavailable")
+
+    def _emergency_in(self, text: Text) -> Optional[Text]:
+        """The emergency number, if an over-long message shows a red flag or crisis."""
+        from components.safety import classify
+
+        category = classify(text[:5000])
+        return (
+            self.settings.emergency_number
+            if category in ("red_flag", "crisis")
+            else None
+        )
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> Blueprint:
+        """GET / (health) and POST /webhook under /webhooks/rest/."""
+        module = inspect.getmodule(self)
+        webhook = Blueprint(
+            f"resilient_webhook_{type(self).__name__}",
+            module.__name__ if module else None,
+        )
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(request, on_new_message)
+
+        return webhook

@@ -1,0 +1,209 @@
+"""SQL tracker store that redacts what users type and survives database blips.
+
+endpoints.yml:
+
+    tracker_store:
+      type: persistence.redacting.RedactingSQLTrackerStore
+      dialect: sqlite            # or postgresql, with url/port/username/...
+      db: var/conversations.db
+      retry_attempts: 3          # optional: tries per read or write
+      retry_backoff: 0.25        # optional: first wait between tries, doubles
+      connect_timeout: 5         # optional, PostgreSQL: seconds to connect
+      statement_timeout: 10      # optional, PostgreSQL: seconds per statement
+
+Compared with Rasa's SQLTrackerStore (same table, same rows, so the purge
+script, Rasa's own tools and existing databases keep working):
+
+- user events are redacted (persistence.redaction) before they are written or
+  sent to an event broker, and this process's logs are redacted too;
+- database calls run in a worker thread, so a slow database doesn't freeze the
+  server, and connections are checked before use (pool_pre_ping);
+- transient errors are retried; if the database is still unavailable,
+  TrackerStoreUnavailable is raised. Rasa's default wrapper would instead
+  start a blank conversation and could later write it over the real one; this
+  store refuses to save anything assembled after a failed read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
+
+import sqlalchemy as sa
+import sqlalchemy.exc
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
+
+from persistence.errors import (
+    STORE_FAILURE,
+    TrackerStoreUnavailable,
+    describe,
+    retry_async,
+)
+from persistence.redaction import install_log_redaction, redact_event
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Errors worth another try: the server went away, a connection broke, the pool
+# timed out. Anything else (a bug, a schema problem) fails at once.
+TRANSIENT_ERRORS = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    sqlalchemy.exc.TimeoutError,
+)
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore + redaction + retries + a clear error when the DB is down."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Optional[Text] = None,
+        password: Optional[Text] = None,
+        event_broker: Optional[EventBroker] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+        retry_attempts: int = 3,
+        retry_backoff: float = 0.25,
+        connect_timeout: float = 5,
+        statement_timeout: float = 10,
+        **kwargs: Any,
+    ) -> None:
+        install_log_redaction()
+        super().__init__(
+            domain=domain,
+            dialect=dialect,
+            host=host,
+            port=port,
+            db=db,
+            username=username,
+            password=password or None,
+            event_broker=event_broker,
+            login_db=login_db,
+            query=query,
+            **kwargs,
+        )
+        self.retry_attempts = int(retry_attempts)
+        self.retry_backoff = float(retry_backoff)
+        self._harden_engine(float(connect_timeout), float(statement_timeout))
+
+    def _harden_engine(self, connect_timeout: float, statement_timeout: float) -> None:
+        """Recreate the engine with connection checks and (PostgreSQL) timeouts."""
+        url = self.engine.url
+        kwargs: Dict[str, Any] = dict(create_engine_kwargs(url))
+        if url.get_backend_name() == "postgresql":
+            connect_args = dict(kwargs.get("connect_args") or {})
+            connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
+            options = connect_args.get("options", "")
+            timeout_ms = int(statement_timeout * 1000)
+            connect_args["options"] = f"{options} -c statement_timeout={timeout_ms}"
+            kwargs["connect_args"] = connect_args
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+    # --- the database, off the event loop, with retries ------------------------------
+    async def _call(self, what: str, function: Callable[..., T], *args: Any) -> T:
+        try:
+            return await retry_async(
+                lambda: asyncio.to_thread(function, *args),
+                attempts=self.retry_attempts,
+                backoff=self.retry_backoff,
+                retry_on=TRANSIENT_ERRORS,
+                what=f"tracker store {what}",
+            )
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            STORE_FAILURE.set(error)
+            raise TrackerStoreUnavailable(
+                f"tracker store {what} failed: {describe(error)}"
+            ) from error
+
+    def _retrieve_sync(
+        self, sender_id: Text, all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=all_sessions
+            ).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _save_sync(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            # Events not stored yet, counted in the database: a retry after an
+            # uncertain commit can't store anything twice.
+            for event in self._additional_events(session, tracker):
+                data = redact_event(event.as_dict())
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+    def _keys_sync(self) -> List[Text]:
+        with self.session_scope() as session:
+            rows = session.query(self.SQLEvent.sender_id).distinct().all()
+            return [sender_id for (sender_id,) in rows]
+
+    # --- TrackerStore interface -----------------------------------------------------
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The latest session of the conversation, or None if there is none."""
+        tracker = await self._call("read", self._retrieve_sync, sender_id, False)
+        STORE_FAILURE.set(None)  # a fresh, complete read: saving is safe again
+        return tracker
+
+    async def retrieve_full_tracker(
+        self, conversation_id: Text
+    ) -> Optional[DialogueStateTracker]:
+        """Every session of the conversation, or None if there is none."""
+        return await self._call("read", self._retrieve_sync, conversation_id, True)
+
+    async def keys(self) -> Iterable[Text]:
+        """Every stored conversation ID."""
+        return await self._call("keys", self._keys_sync)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the tracker's new events, user events redacted."""
+        if STORE_FAILURE.get() is not None:
+            # The read for this message failed, so `tracker` may be a blank one
+            # built in its place; writing it would corrupt the conversation.
+            raise TrackerStoreUnavailable(
+                "not saving: the conversation could not be read for this message"
+            )
+        await self.stream_events(tracker)
+        await self._call("write", self._save_sync, tracker)
+        logger.debug("Stored the conversation's new events")
+
+    async def _stream_new_events(
+        self, event_broker: EventBroker, new_events: List[Event], sender_id: Text
+    ) -> None:
+        """Publish new events to the event broker, user events redacted."""
+        for event in new_events:
+            body = {"sender_id": sender_id}
+            body.update(redact_event(event.as_dict()))
+            event_broker.publish(body)

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Delete stored conversations: retention (--days) or one person's (--sender).
+
+    scripts/purge_conversations.py --days 30          # last message > 30 days ago
+    scripts/purge_conversations.py --sender <ID>      # one conversation, all of it
+    scripts/purge_conversations.py --days 30 --dry-run
+
+Works on the tracker store configured in endpoints.yml (SQLite or PostgreSQL,
+${VAR} references read from the environment like Rasa does), or on
+--db-url (e.g. postgresql://user:pass@host:5432/rasa, sqlite:///var/conversations.db).
+A conversation is deleted whole: every event of its sender ID, across sessions.
+Safe while the assistant runs: on PostgreSQL the events table is locked against
+writes for the moment of the delete, so a conversation that gets a new message
+at that moment is either kept whole or deleted whole. Exit code 0 on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+import sqlalchemy as sa
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIABLE = re.compile(r"\$\{([^}]+)\}")
+SECONDS_PER_DAY = 86400
+
+
+def expand(value: Any, environ: Mapping[str, str]) -> Any:
+    """Replace ${VAR} in strings, like Rasa; an unset variable is an error."""
+    if isinstance(value, str):
+
+        def replace(match: "re.Match[str]") -> str:
+            name = match.group(1)
+            if name not in environ:
+                raise SystemExit(f"error: environment variable {name} is not set")
+            return environ[name]
+
+        return VARIABLE.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: expand(v, environ) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand(v, environ) for v in value]
+    return value
+
+
+def url_from_endpoints(
+    path: Path, environ: Optional[Mapping[str, str]] = None
+) -> sa.engine.URL:
+    """The database URL of the SQL tracker store configured in `path`."""
+    environ = os.environ if environ is None else environ
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    store: Dict[str, Any] = expand(config.get("tracker_store") or {}, environ)
+    if "dialect" not in store and str(store.get("type", "")).lower() != "sql":
+        raise SystemExit(f"error: {path} has no SQL tracker_store (type SQL, dialect)")
+    host = store.get("url")
+    if host and "://" in str(host):
+        return sa.engine.make_url(str(host))
+    dialect = store.get("dialect", "sqlite")
+    db = str(store.get("db", "rasa.db"))
+    if dialect == "sqlite" and db and not Path(db).is_absolute():
+        db = str(ROOT / db)  # `make run` serves from the project folder
+    return sa.engine.URL.create(
+        dialect,
+        username=store.get("username") or None,
+        password=store.get("password") or None,
+        host=str(host) if host else None,
+        port=int(store["port"]) if store.get("port") else None,
+        database=db,
+        query=store.get("query") or {},
+    )
+
+
+def purge(
+    url: "sa.engine.URL | str",
+    days: Optional[float] = None,
+    sender: Optional[str] = None,
+    dry_run: bool = False,
+    now: Optional[float] = None,
+) -> Tuple[int, int]:
+    """Delete conversations; returns (conversations, events) deleted (or found)."""
+    if (days is None) == (sender is None):
+        raise ValueError("give exactly one of days or sender")
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return 0, 0  # nothing stored yet (and don't create the file)
+    engine = sa.create_engine(url)
+    try:
+        if not sa.inspect(engine).has_table("events"):
+            return 0, 0
+        if sender is not None:
+            where = "sender_id = :sender"
+            params: Dict[str, Any] = {"sender": sender}
+        else:
+            where = (
+                "sender_id IN (SELECT sender_id FROM events GROUP BY sender_id "
+                "HAVING MAX(timestamp) < :cutoff)"
+            )
+            params = {"cutoff": (now or time.time()) - float(days) * SECONDS_PER_DAY}
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql" and not dry_run:
+                connection.execute(sa.text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            conversations, events = connection.execute(
+                sa.text(
+                    f"SELECT COUNT(DISTINCT sender_id), COUNT(*) FROM events WHERE {where}"
+                ),
+                params,
+            ).one()
+            if not dry_run and events:
+                connection.execute(sa.text(f"DELETE FROM events WHERE {where}"), params)
+        return int(conversations), int(events)
+    finally:
+        engine.dispose()
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--days",
+        type=float,
+        help="delete conversations whose last event is older than this many days",
+    )
+    what.add_argument("--sender", help="delete this conversation (sender ID) entirely")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        default=ROOT / "endpoints.yml",
+        help="endpoints file with the SQL tracker_store (default: endpoints.yml)",
+    )
+    parser.add_argument("--db-url", help="database URL; overrides --endpoints")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="count what would be deleted"
+    )
+    args = parser.parse_args(argv)
+    if args.days is not None and args.days < 0:
+        parser.error("--days must be 0 or more")
+    url = args.db_url or url_from_endpoints(args.endpoints)
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    conversations, events = purge(url, args.days, args.sender, args.dry_run)
+    verb = "Would delete" if args.dry_run else "Deleted"
+    scope = (
+        f"conversation {args.sender!r}"
+        if args.sender is not None
+        else f"conversations idle for more than {args.days:g} days"
+    )
+    print(
+        f"{verb} {conversations} conversation(s), {events} event(s): {scope} "
+        f"in {shown}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

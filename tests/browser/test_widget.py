@@ -1,0 +1,673 @@
+"""The chat widget in a real browser, against the real action and Rasa servers.
+
+Headless Chromium from Debian (scripts/install_browser.sh) driven by Playwright;
+the demo clinic page is served by scripts/serve_demo.py on one port and the
+Rasa server runs on another, so every request is cross-origin (CORS).
+
+    scripts/install_browser.sh
+    ASSISTANT_MODEL=models/<model>.tar.gz .venv/bin/python -m pytest tests/browser
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright import sync_api
+
+from tests.support.live import ROOT, LiveAssistant, free_port
+
+# Missing prerequisites fail rather than skip: `make test-browser` installs them
+# (scripts/install_browser.sh) and a skipped browser test would hide a broken widget.
+
+expect = sync_api.expect
+
+pytestmark = pytest.mark.live
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+TITLE = "Ask about nerve pain"
+REPLY_TIMEOUT = 60_000  # ms; the first answer also wakes the action server
+WEBHOOK = "**/webhooks/rest/webhook"
+
+assert CHROMIUM.exists(), "no /usr/bin/chromium: run scripts/install_browser.sh"
+
+
+# --- servers -------------------------------------------------------------------
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after {timeout}s")
+
+
+def start_demo(port: int, rasa_url: str, *extra: str) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "serve_demo.py"),
+         "--host", "127.0.0.1", "--port", str(port), "--rasa", rasa_url,
+         "--quiet", *extra],
+        cwd=ROOT,
+    )  # fmt: skip
+    wait_for_http(f"http://127.0.0.1:{port}/", process)
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Site:
+    """The demo page(s) and the assistant behind them."""
+
+    def __init__(self, assistant: LiveAssistant, demo_port: int, csp_port: int):
+        self.assistant = assistant
+        self.url = f"http://127.0.0.1:{demo_port}/"
+        self.origin = f"http://127.0.0.1:{demo_port}"
+        self.csp_url = f"http://127.0.0.1:{csp_port}/"
+        # Same server, but "localhost" is another origin, not in the CORS list.
+        self.foreign_url = f"http://localhost:{demo_port}/"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    demo_port, csp_port = free_port(), free_port()
+    allowed = [f"http://127.0.0.1:{demo_port}", f"http://127.0.0.1:{csp_port}"]
+    assistant = LiveAssistant(tmp_path_factory.mktemp("widget"), cors=allowed)
+    demos: list[subprocess.Popen] = []
+    try:
+        assistant.start()
+        demos.append(start_demo(demo_port, assistant.url))
+        demos.append(start_demo(csp_port, assistant.url, "--csp"))
+        yield Site(assistant, demo_port, csp_port)
+    finally:
+        for process in demos:
+            stop(process)
+        assistant.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class Watch:
+    """What a page did that it should not: dialogs (alert...) and script errors."""
+
+    def __init__(self, page) -> None:
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def context(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context) -> Iterator[object]:
+    page = context.new_page()
+    page.watch = Watch(page)
+    yield page
+    assert page.watch.dialogs == [], "a dialog fired"
+    assert page.watch.errors == [], "the page threw"
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def launcher(page):
+    return page.locator(".cw-launcher")
+
+
+def chat_input(page):
+    return page.get_by_label("Your question")
+
+
+def conversation(page):
+    return page.get_by_role("log", name="Conversation")
+
+
+def open_widget(page) -> None:
+    launcher(page).click()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    expect(chat_input(page)).to_be_focused()
+
+
+def ask(page, text: str) -> None:
+    chat_input(page).fill(text)
+    chat_input(page).press("Enter")
+
+
+def wait_idle(page) -> None:
+    """Until no request is in flight (the typing indicator is gone)."""
+    expect(page.locator(".cw-typing")).to_have_count(0, timeout=REPLY_TIMEOUT)
+
+
+def stored(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const key = Object.keys(localStorage).find(k => k.startsWith('clinic-chat:'));
+          return key ? JSON.parse(localStorage.getItem(key)) : null;
+        }"""
+    )
+
+
+INJECTED = """() => {
+  // Elements or attributes a reply or the user's text could have injected, in the
+  // page and in the widget's shadow root.
+  const roots = [document];
+  const host = document.querySelector('#clinic-chat-widget');
+  if (host && host.shadowRoot) roots.push(host.shadowRoot);
+  const found = [];
+  for (const root of roots) {
+    for (const el of root.querySelectorAll('*')) {
+      const tag = el.tagName.toLowerCase();
+      if (tag === 'img' || tag === 'iframe' || tag === 'object' || tag === 'embed')
+        found.push(tag);
+      if (tag === 'script' && !(el.src && el.src.endsWith('/widget.js')))
+        found.push('script');
+      for (const attr of el.getAttributeNames())
+        if (attr.startsWith('on')) found.push(tag + '[' + attr + ']');
+      if (tag === 'a' && !/^(https?|tel|mailto):|^#/.test(el.getAttribute('href') || ''))
+        found.push('a[href=' + el.getAttribute('href') + ']');
+    }
+  }
+  return found;
+}"""
+
+
+def bot_bubbles(page):
+    return page.locator(".cw-from-bot .cw-bubble")
+
+
+def user_bubbles(page):
+    return page.locator(".cw-from-user .cw-bubble")
+
+
+def focused_in_widget(page) -> str:
+    """The class of the widget element that has focus ('' if none)."""
+    return page.evaluate(
+        """() => {
+          const host = document.querySelector('#clinic-chat-widget');
+          if (document.activeElement !== host) return '';
+          const el = host.shadowRoot.activeElement;
+          return el ? el.className || el.tagName : '';
+        }"""
+    )
+
+
+# --- tests -------------------------------------------------------------------------
+
+
+def test_question_quick_reply_reload_and_start_over(site: Site, page) -> None:
+    page.goto(site.url)
+    assert site.origin != site.assistant.url  # the widget talks cross-origin
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_hidden()
+    open_widget(page)
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
+    expect(page.locator(".cw-subtitle")).to_have_text("Riverside Physical Therapy")
+    expect(bot_bubbles(page).first).to_contain_text("Riverside Physical Therapy")
+    expect(page.locator(".cw-chip")).to_have_count(3)  # suggested questions
+
+    ask(page, "how long does physical therapy take to work?")
+    expect(user_bubbles(page).last).to_contain_text("how long does physical therapy")
+    log = conversation(page)
+    expect(log).to_contain_text("no fixed timeline", timeout=REPLY_TIMEOUT)
+    expect(log).to_contain_text("general education")
+    wait_idle(page)
+    suggestions = page.locator(".cw-quick-replies").get_by_role("button")
+    expect(suggestions.filter(has_text="What is nerve pain?")).to_have_count(0)
+
+    page.locator(".cw-quick-replies").get_by_role("button", name="Book a visit").click()
+    expect(user_bubbles(page).last).to_have_text("You said: Book a visit")
+    expect(log).to_contain_text(
+        "To book a visit with Riverside Physical Therapy", timeout=REPLY_TIMEOUT
+    )
+    booking = bot_bubbles(page).last.get_by_role("link", name="example-clinic.org/book")
+    expect(booking).to_have_attribute("href", "https://example-clinic.org/book")
+    expect(booking).to_have_attribute("target", "_blank")
+    expect(bot_bubbles(page).last.locator("li")).to_have_count(2)  # "- " bullets
+    wait_idle(page)
+
+    state = stored(page)
+    sender = state["sender"]
+    assert len(sender) == 36 and sender.count("-") == 4  # a UUID
+    tracker = site.assistant.tracker(sender)
+    said = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert said == ["how long does physical therapy take to work?", "/book_appointment"]
+
+    page.reload()
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()  # still open
+    expect(log).to_contain_text("no fixed timeline")
+    expect(log).to_contain_text("To book a visit with Riverside Physical Therapy")
+    expect(user_bubbles(page)).to_have_count(2)
+    assert stored(page)["sender"] == sender
+
+    page.get_by_role("button", name="Start over").click()
+    page.get_by_role("group", name="Start a new conversation?").get_by_role(
+        "button", name="Start over"
+    ).click()
+    expect(log).not_to_contain_text("no fixed timeline")
+    expect(user_bubbles(page)).to_have_count(0)
+    expect(bot_bubbles(page)).to_have_count(1)  # the welcome message again
+    expect(page.locator(".cw-chip")).to_have_count(3)
+    expect(chat_input(page)).to_be_focused()
+    fresh = stored(page)
+    assert fresh["sender"] != sender
+    assert [m["from"] for m in fresh["messages"]] == ["bot"]
+    page.reload()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(log).not_to_contain_text("no fixed timeline")
+
+
+def test_markup_typed_by_the_user_is_shown_as_text(site: Site, page) -> None:
+    page.goto(site.url)
+    open_widget(page)
+    attacks = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
+    for text in attacks:
+        ask(page, text)
+        wait_idle(page)
+    expect(user_bubbles(page)).to_have_text([f"You said: {t}" for t in attacks])
+    page.reload()  # restored from localStorage: still text
+    expect(user_bubbles(page)).to_have_text([f"You said: {t}" for t in attacks])
+    page.wait_for_timeout(300)
+    assert page.evaluate(INJECTED) == []
+    # page fixture: no dialog fired
+
+
+def test_markup_in_a_reply_is_shown_as_text(site: Site, page) -> None:
+    reply = [
+        {
+            "recipient_id": "x",
+            "text": "Look: <img src=x onerror=alert(1)> <script>alert(2)</script>\n"
+            "**Bold <b>tag</b>** [click me](javascript:alert(3)) "
+            '<a href="javascript:alert(4)">a tag</a> [safe](https://example-clinic.org/ok)'
+            "\n- item <svg onload=alert(5)>",
+        },
+        {
+            "recipient_id": "x",
+            "text": "Pick one",
+            "buttons": [
+                {
+                    "title": "<img src=x onerror=alert(6)>Yes <b>please</b>",
+                    "payload": "/affirm",
+                },
+                {"title": "Open this", "url": "javascript:alert(7)"},
+                {"title": "Clinic site", "url": "https://example-clinic.org/"},
+            ],
+        },
+        {"recipient_id": "x", "image": "javascript:alert(8)"},
+    ]
+    sent: list[dict] = []
+
+    def webhook(route) -> None:
+        sent.append(json.loads(route.request.post_data or "{}"))
+        body = reply if len(sent) == 1 else [{"recipient_id": "x", "text": "Thanks"}]
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(body),
+        )
+
+    page.route(WEBHOOK, webhook)
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "hello")
+    first = bot_bubbles(page).nth(1)
+    expect(first).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(first).to_contain_text("<script>alert(2)</script>")
+    expect(first.locator("strong")).to_have_text("Bold <b>tag</b>")
+    expect(first).to_contain_text("click me")
+    expect(first.get_by_role("link", name="click me")).to_have_count(0)
+    expect(first).to_contain_text('<a href="javascript:alert(4)">a tag</a>')
+    expect(first.get_by_role("link", name="safe")).to_have_attribute(
+        "href", "https://example-clinic.org/ok"
+    )
+    expect(first.locator("li")).to_have_text("item <svg onload=alert(5)>")
+    second = bot_bubbles(page).nth(2)
+    expect(second.get_by_role("link")).to_have_count(1)  # the javascript: one dropped
+    expect(second.get_by_role("link", name="Clinic site")).to_have_attribute(
+        "href", "https://example-clinic.org/"
+    )
+    chip = page.locator(".cw-chip")
+    expect(chip).to_have_text(["<img src=x onerror=alert(6)>Yes <b>please</b>"])
+    assert page.evaluate(INJECTED) == []
+
+    chip.click()
+    expect(user_bubbles(page).last).to_have_text(
+        "You said: <img src=x onerror=alert(6)>Yes <b>please</b>"
+    )
+    expect(bot_bubbles(page).last).to_have_text("Assistant: Thanks")
+    assert sent[1]["message"] == "/affirm"  # the payload, not the title
+    assert sent[0]["sender"] == sent[1]["sender"]
+    page.reload()
+    expect(bot_bubbles(page).last).to_have_text("Assistant: Thanks")
+    assert page.evaluate(INJECTED) == []
+
+
+def test_keyboard_only_round_trip(site: Site, page) -> None:
+    page.goto(site.url)
+    for _ in range(40):  # Tab through the page to the launcher
+        page.keyboard.press("Tab")
+        if "cw-launcher" in focused_in_widget(page):
+            break
+    else:
+        pytest.fail("Tab never reached the chat launcher")
+    outline = launcher(page).evaluate(
+        "el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineWidth]"
+    )
+    assert outline[0] != "none" and float(outline[1].rstrip("px")) >= 2, outline
+
+    page.keyboard.press("Enter")
+    expect(chat_input(page)).to_be_focused()
+    page.keyboard.type("what is nerve pain?")
+    page.keyboard.press("Enter")
+    expect(conversation(page)).to_contain_text(
+        "comes from the nervous system", timeout=REPLY_TIMEOUT
+    )
+    wait_idle(page)
+    expect(chat_input(page)).to_be_focused()  # still there for the next question
+    expect(chat_input(page)).to_have_value("")
+
+    # Shift+Tab back to a quick reply and pick it with the keyboard.
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if "cw-chip" in focused_in_widget(page):
+            break
+    else:
+        pytest.fail("Shift+Tab never reached a quick reply")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    expect(user_bubbles(page)).to_have_count(2)
+    expect(chat_input(page)).to_be_focused()
+
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_hidden()
+    expect(launcher(page)).to_be_focused()
+    expect(launcher(page)).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")  # and open again: the conversation is still there
+    expect(chat_input(page)).to_be_focused()
+    expect(user_bubbles(page)).to_have_count(2)
+
+
+def test_no_serious_accessibility_violations(site: Site, page) -> None:
+    assert AXE.exists(), "axe-core missing: run scripts/install_browser.sh"
+    page.goto(site.url)
+    expect(launcher(page)).to_be_visible()
+    page.add_script_tag(path=str(AXE))
+    assert serious_violations(page) == [], "with the widget closed"
+    open_widget(page)
+    ask(page, "how long does physical therapy take to work?")
+    expect(conversation(page)).to_contain_text(
+        "no fixed timeline", timeout=REPLY_TIMEOUT
+    )
+    wait_idle(page)
+    log = page.locator(".cw-log")
+    expect(log).to_have_attribute("role", "log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    for width, height in [(1280, 800), (360, 740)]:
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == [], f"at {width}x{height}"
+
+
+def serious_violations(page) -> list:
+    """axe-core's serious and critical findings (it looks into shadow roots)."""
+    results = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:5])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_layout_and_screenshots(site: Site, browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    sizes = [
+        ("1280x800", {"width": 1280, "height": 800}, 1),
+        ("360x740", {"width": 360, "height": 740}, 1),
+        # 200% browser zoom on a 1280x800 screen: a 640x400 CSS viewport.
+        ("zoom200", {"width": 640, "height": 400}, 2),
+    ]
+    for name, viewport, scale in sizes:
+        context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(site.url)
+        expect(launcher(page)).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / f"widget-{name}-closed.png"))
+        open_widget(page)
+        ask(page, "how long does physical therapy take to work?")
+        expect(conversation(page)).to_contain_text(
+            "no fixed timeline", timeout=REPLY_TIMEOUT
+        )
+        wait_idle(page)
+        # Everything fits: no sideways scrolling, panel, input and send in view.
+        box = page.locator(".cw-panel").bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0, (name, box)
+        assert box["x"] + box["width"] <= viewport["width"] + 0.5, (name, box)
+        assert box["y"] + box["height"] <= viewport["height"] + 0.5, (name, box)
+        for part in (".cw-input", ".cw-send", ".cw-close", ".cw-start-over"):
+            expect(page.locator(part)).to_be_in_viewport()
+        overflow = page.evaluate(
+            """() => {
+              const log = document.querySelector('#clinic-chat-widget')
+                .shadowRoot.querySelector('.cw-log');
+              return log.scrollWidth - log.clientWidth;
+            }"""
+        )
+        assert overflow <= 0, (name, "the conversation scrolls sideways")
+        page.screenshot(
+            path=str(ARTIFACTS / f"widget-{name}.png"), animations="disabled"
+        )
+        # The end of the answer: safety note, referral and its quick replies.
+        page.locator(".cw-log").evaluate("el => { el.scrollTop = el.scrollHeight; }")
+        expect(page.locator(".cw-chip").first).to_be_in_viewport()
+        page.screenshot(
+            path=str(ARTIFACTS / f"widget-{name}-end.png"), animations="disabled"
+        )
+        assert watch.dialogs == [] and watch.errors == []
+        context.close()
+
+
+def test_reduced_motion_is_respected(site: Site, browser) -> None:
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    page.route(WEBHOOK, lambda route: None)  # never answers: typing stays up
+    page.goto(site.url)
+    open_widget(page)
+    panel_animation = page.locator(".cw-panel").evaluate(
+        "el => getComputedStyle(el).animationName"
+    )
+    ask(page, "hello")
+    dot = page.locator(".cw-dot").first
+    expect(dot).to_be_visible()
+    assert panel_animation == "none"
+    assert dot.evaluate("el => getComputedStyle(el).animationName") == "none"
+    context.close()
+
+
+def test_slow_server_times_out_and_retry_delivers(site: Site, page) -> None:
+    # data-timeout="1500" on the page's widget tag, set before widget.js reads it.
+    # (Not by rewriting the page through page.route: Chromium then treats the page
+    # as public and blocks its requests to loopback, the Rasa server here.)
+    page.add_init_script(
+        """new MutationObserver((changes, observer) => {
+          const tag = document.querySelector('script[src$="widget.js"]');
+          if (tag) { tag.dataset.timeout = '1500'; observer.disconnect(); }
+        }).observe(document, {childList: true, subtree: true});"""
+    )
+    page.route(WEBHOOK, lambda route: None)  # the server never answers
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "what is nerve pain?")
+    expect(page.locator(".cw-typing")).to_be_visible()
+    failure = page.locator(".cw-failure")
+    expect(failure).to_contain_text("took too long", timeout=10_000)
+    expect(user_bubbles(page).last).to_contain_text("what is nerve pain?")
+    assert stored(page)["messages"][-1]["status"] == "failed"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-not-sent.png"), animations="disabled")
+
+    page.unroute(WEBHOOK)
+    failure.get_by_role("button", name="Retry").click()
+    expect(conversation(page)).to_contain_text(
+        "comes from the nervous system", timeout=REPLY_TIMEOUT
+    )
+    expect(failure).to_have_count(0)
+    assert stored(page)["messages"][1]["status"] == "sent"
+
+
+def test_server_down_keeps_the_message_and_retry_delivers(site: Site, page) -> None:
+    assistant = site.assistant
+    page.goto(site.url)
+    open_widget(page)
+    assistant.stop_rasa()
+    try:
+        ask(page, "how long does physical therapy take to work?")
+        failure = page.locator(".cw-failure")
+        expect(failure).to_contain_text("Not sent", timeout=20_000)
+        expect(failure).to_contain_text("couldn't reach the assistant")
+        expect(user_bubbles(page).last).to_contain_text("how long does physical")
+        expect(page.locator(".cw-typing")).to_have_count(0)
+
+        # Typed while the server is down: kept in the box across a reload too.
+        chat_input(page).fill("and what should I avoid?")
+        page.reload()
+        expect(page.locator(".cw-failure")).to_contain_text("Not sent")
+        expect(chat_input(page)).to_have_value("and what should I avoid?")
+        chat_input(page).fill("")
+    finally:
+        assistant.start_rasa()
+
+    page.locator(".cw-failure").get_by_role("button", name="Retry").click()
+    expect(conversation(page)).to_contain_text(
+        "no fixed timeline", timeout=REPLY_TIMEOUT
+    )
+    expect(page.locator(".cw-failure")).to_have_count(0)
+    expect(user_bubbles(page)).to_have_count(1)  # delivered once, not duplicated
+    sender = stored(page)["sender"]
+    said = [
+        e.get("text")
+        for e in assistant.tracker(sender)["events"]
+        if e.get("event") == "user"
+    ]
+    assert said == ["how long does physical therapy take to work?"]
+
+
+def test_cors_allows_only_listed_origins(site: Site, page) -> None:
+    body = json.dumps({"sender": "cors-check", "message": "hi"}).encode()
+
+    def headers_for(origin: str, method: str = "POST") -> dict[str, str]:
+        request = urllib.request.Request(
+            site.assistant.url + "/webhooks/rest/webhook",
+            data=body if method == "POST" else None,
+            method=method,
+            headers={
+                "Origin": origin,
+                "Content-Type": "application/json",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return {k.lower(): v for k, v in response.headers.items()}
+        except urllib.error.HTTPError as error:  # a refused preflight may be 4xx
+            return {k.lower(): v for k, v in error.headers.items()}
+
+    for method in ("OPTIONS", "POST"):
+        allowed = headers_for(site.origin, method)
+        assert allowed.get("access-control-allow-origin") == site.origin, method
+        foreign = headers_for("https://evil.example", method)
+        assert "access-control-allow-origin" not in foreign, (method, foreign)
+
+    # In the browser: the same page from an origin that is not listed can't talk.
+    page.goto(site.foreign_url)
+    open_widget(page)
+    ask(page, "what is nerve pain?")
+    expect(page.locator(".cw-failure")).to_contain_text("Not sent", timeout=20_000)
+
+
+def test_works_under_a_strict_content_security_policy(site: Site, page) -> None:
+    page.add_init_script(
+        """window.__csp = [];
+        document.addEventListener('securitypolicyviolation',
+          e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"""
+    )
+    response = page.goto(site.csp_url)
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(launcher(page)).to_have_css("border-radius", "999px")  # styled
+    open_widget(page)
+    ask(page, "what is nerve pain?")
+    expect(conversation(page)).to_contain_text(
+        "comes from the nervous system", timeout=REPLY_TIMEOUT
+    )
+    assert page.evaluate("window.__csp") == []
+
+
+def test_storage_none_keeps_nothing_on_the_device(site: Site, page) -> None:
+    page.add_init_script(
+        """new MutationObserver((changes, observer) => {
+          const tag = document.querySelector('script[src$="widget.js"]');
+          if (tag) { tag.dataset.storage = 'none'; observer.disconnect(); }
+        }).observe(document, {childList: true, subtree: true});"""
+    )
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "what is nerve pain?")
+    expect(conversation(page)).to_contain_text(
+        "comes from the nervous system", timeout=REPLY_TIMEOUT
+    )
+    assert stored(page) is None
+    page.reload()
+    open_widget(page)
+    expect(user_bubbles(page)).to_have_count(0)

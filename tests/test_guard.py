@@ -1,0 +1,110 @@
+"""Input guard and the offline answer (channels/guard.py, channels/fallback.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actions.settings import load_settings
+from channels.fallback import offline_reply
+from channels.guard import MAX_BODY_BYTES, clean_text, read_rest_body, too_long_reply
+from components.safety import classify
+
+
+def body(**fields) -> bytes:
+    return json.dumps(fields).encode()
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"", 400),
+        (b"{not json", 400),
+        (b"\xff\xfe\x00", 400),
+        (b"[1, 2]", 400),
+        (body(message="hi"), 400),
+        (body(sender="a"), 400),
+        (body(sender="", message="hi"), 400),
+        (body(sender="a" * 10_000, message="hi"), 400),
+        (body(sender="a\x00b", message="hi"), 400),
+        (body(sender="a", message=5), 400),
+        (b" " * (MAX_BODY_BYTES + 1), 413),
+    ],
+)
+def test_bad_bodies_get_a_4xx_with_a_message(raw, status):
+    sender, message, error = read_rest_body(raw)
+    assert (sender, message) == (None, None)
+    assert error.status == status and error.message
+
+
+def test_a_good_body_is_read():
+    assert read_rest_body(body(sender="a", message="hi")) == ("a", "hi", None)
+
+
+def test_invisible_characters_cannot_hide_a_red_flag():
+    hidden = "crushing ches\u200bt pain\u0000 and i can\u2019t breathe"
+    assert classify(clean_text(hidden)) == "red_flag"
+
+
+def test_clean_text_keeps_emoji_and_right_to_left_text():
+    assert clean_text("  ألم الأعصاب 😣 ") == "ألم الأعصاب 😣"
+    assert clean_text("\ud800broken") == "?broken"
+
+
+def test_too_long_reply_mentions_the_limit_and_an_emergency():
+    reply = too_long_reply(5000, 1000, emergency="911")
+    assert reply.startswith("If this is an emergency, call 911 now.")
+    assert "1,000" in reply
+
+
+def faq_parse(confidence: float) -> dict:
+    return {
+        "intent": {"name": "faq", "confidence": confidence},
+        "response_selector": {
+            "faq": {
+                "response": {
+                    "confidence": confidence,
+                    "utter_action": "utter_faq/tens",
+                }
+            }
+        },
+    }
+
+
+RESPONSES = {"utter_faq/tens": [{"text": "TENS is a small device."}]}
+
+
+def test_offline_faq_answer_has_the_static_safety_note_and_contact():
+    clinic = load_settings(environ={})
+    texts = offline_reply(faq_parse(0.9), RESPONSES, clinic)
+    assert texts[0] == "TENS is a small device."
+    assert texts[1] == clinic.disclaimer_full
+    assert clinic.phone in texts[2]
+
+
+def test_offline_reply_without_a_confident_answer_apologises():
+    clinic = load_settings(environ={})
+    (text,) = offline_reply(faq_parse(0.1), RESPONSES, clinic)
+    assert "technical problem" in text
+    assert clinic.phone in text and clinic.emergency_number in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_detector_and_cleaner_never_crash(text):
+    assert classify(clean_text(text)) in (
+        None,
+        "red_flag",
+        "crisis",
+        "medication_dosing",
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000))
+def test_body_reader_never_crashes_on_bytes(raw):
+    sender, message, error = read_rest_body(raw)
+    assert (error is None) == (sender is not None and message is not None)
