@@ -16,7 +16,7 @@ export ACTION_SERVER_TOKEN
 # Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
 PYTHON ?= $(shell scripts/find_python.sh)
 
-.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live test-browser eval bench run clean
+.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live test-browser eval bench run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -28,6 +28,8 @@ help:
 	@echo "make lint      black, ruff and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
 	@echo "make bench     speed and memory, ours vs Rasa's default recipe"
+	@echo "make purge-conversations DAYS=30   delete conversations older than DAYS"
+	@echo "make forget-conversation SENDER=id delete one person's conversation"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
@@ -86,6 +88,16 @@ bench: install
 
 run: train
 	@scripts/run.sh "$$(scripts/train_if_needed.sh --print)"
+
+# Retention: delete conversations whose last message is older than DAYS days.
+DAYS ?= 30
+purge-conversations: install
+	$(BIN)/python scripts/purge_conversations.py --days $(DAYS)
+
+# Delete one person's conversation: make forget-conversation SENDER=<sender id>
+forget-conversation: install
+	@test -n "$(SENDER)" || { echo "usage: make forget-conversation SENDER=<sender id>" >&2; exit 1; }
+	$(BIN)/python scripts/purge_conversations.py --sender "$(SENDER)"
 
 clean:
 	rm -rf var/results .pytest_cache

@@ -241,3 +241,19 @@ def test_retention_cronjob_uses_the_deployed_image(values: Dict[str, Any]) -> No
     assert container["command"][:2] == ["python", "/app/scripts/purge_conversations.py"]
     assert "--days" in container["command"]
     assert "scripts/purge_conversations.py" in (DEPLOY / "Dockerfile.rasa").read_text()
+
+
+def test_action_server_calls_carry_the_token_everywhere(
+    endpoints: Dict[str, Any], compose: Dict[str, Any], values: Dict[str, Any]
+) -> None:
+    headers = endpoints["action_endpoint"]["headers"]
+    assert headers == {"X-Action-Token": "${ACTION_SERVER_TOKEN}"}
+    assert "ACTION_SERVER_TOKEN" in compose["services"]["actions"]["environment"]
+    for service in ("rasa-1", "rasa-2"):
+        assert "ACTION_SERVER_TOKEN" in compose["services"][service]["environment"]
+    names = {e["name"] for e in values["extraEnv"]}
+    assert "ACTION_SERVER_TOKEN" in names
+    action_env = {e["name"] for e in values["rasa-action-server"]["extraEnv"]}
+    assert "ACTION_SERVER_TOKEN" in action_env
+    dockerfile = (DEPLOY / "Dockerfile.actions").read_text()
+    assert 'ENTRYPOINT ["python", "/app/scripts/action_server.py"]' in dockerfile

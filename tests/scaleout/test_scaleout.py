@@ -112,8 +112,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             shutil.copy(DEPLOY / "endpoints.production.yml", replica.endpoints)
             replicas.append(replica)
         actions_port = replicas[0].actions_port
+        token = replicas[0].env["ACTION_SERVER_TOKEN"]
         for replica in replicas:
             replica.env.update(
+                ACTION_SERVER_TOKEN=token,
                 ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
                 DB_HOST="127.0.0.1",
                 DB_PORT=str(postgres.port),
