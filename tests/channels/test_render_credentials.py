@@ -12,6 +12,7 @@ from scripts.render_credentials import main, partly_configured, render
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = (ROOT / "credentials.yml").read_text()
 
+REST = "persistence.channel.ResilientRestInput"  # the REST channel's entry
 TWILIO_SMS = "channels.twilio_signed.SignedTwilioInput"
 WHATSAPP = "channels.twilio_signed.TwilioWhatsAppInput"
 SLACK = "channels.slack.ClinicSlackInput"
@@ -46,15 +47,15 @@ SMS_ONLY = {
 
 def test_with_no_variables_only_rest_and_socketio_are_on():
     text, on, off = render(SOURCE, {})
-    assert on == ["rest", "socketio"]
+    assert on == [REST, "socketio"]
     assert set(off) == {TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM}
-    assert list(yaml.safe_load(text)) == ["rest", "socketio"]
+    assert list(yaml.safe_load(text)) == [REST, "socketio"]
     assert "${" not in text
 
 
 def test_every_channel_in_credentials_yml_uses_variables_for_its_secrets():
     for name, settings in yaml.safe_load(SOURCE).items():
-        if name in ("rest", "socketio"):
+        if name in (REST, "socketio"):
             continue
         for key, value in settings.items():
             assert str(value).startswith("${"), (name, key)
@@ -62,7 +63,7 @@ def test_every_channel_in_credentials_yml_uses_variables_for_its_secrets():
 
 def test_all_variables_switch_every_channel_on_without_writing_secrets():
     text, on, off = render(SOURCE, ALL)
-    assert on == ["rest", "socketio", TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM]
+    assert on == [REST, "socketio", TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM]
     assert off == {}
     for value in ALL.values():
         assert value not in text
@@ -73,7 +74,7 @@ def test_a_channel_stays_off_until_all_its_variables_are_set():
     text, on, off = render(SOURCE, SMS_ONLY)
     assert TWILIO_SMS in on and WHATSAPP not in on
     assert off[WHATSAPP] == ["TWILIO_WHATSAPP_NUMBER"]
-    assert set(yaml.safe_load(text)) == {"rest", "socketio", TWILIO_SMS}
+    assert set(yaml.safe_load(text)) == {REST, "socketio", TWILIO_SMS}
 
 
 def test_an_empty_variable_counts_as_unset():
@@ -108,9 +109,9 @@ def test_main_writes_the_file(tmp_path, monkeypatch, capsys):
     assert (
         main(["--source", str(ROOT / "credentials.yml"), "--output", str(output)]) == 0
     )
-    assert set(yaml.safe_load(output.read_text())) == {"rest", "socketio", TWILIO_SMS}
+    assert set(yaml.safe_load(output.read_text())) == {REST, "socketio", TWILIO_SMS}
     err = capsys.readouterr().err
-    assert "Channels on: rest, socketio, " + TWILIO_SMS in err
+    assert f"Channels on: {REST}, socketio, {TWILIO_SMS}" in err
     assert "SLACK_SIGNING_SECRET" in err
 
 
