@@ -84,3 +84,31 @@ def too_long_reply(length: int, limit: int, emergency: Optional[str] = None) -> 
     if emergency:
         reply = f"If this is an emergency, call {emergency} now. " + reply
     return reply
+
+
+def guard_messages(on_new_message, max_chars: int, emergency_number: str):
+    """Wrap a channel's on_new_message with the same rules as the REST channel.
+
+    Empty and over-long messages get a short reply through the channel's own
+    output and are not processed; other text is cleaned first.
+    """
+    from rasa.core.channels.channel import UserMessage
+
+    from components.safety import classify
+
+    async def guarded(message: UserMessage):
+        text = clean_text(message.text or "")
+        if text.startswith("/") or (text and len(text) <= max_chars):
+            message.text = text
+            return await on_new_message(message)
+        if not text:
+            reply = empty_reply()
+        else:
+            urgent = classify(text[:5000]) in ("red_flag", "crisis")
+            reply = too_long_reply(
+                len(text), max_chars, emergency_number if urgent else None
+            )
+        await message.output_channel.send_text_message(message.sender_id, reply)
+        return None
+
+    return guarded

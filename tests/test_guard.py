@@ -108,3 +108,43 @@ def test_detector_and_cleaner_never_crash(text):
 def test_body_reader_never_crashes_on_bytes(raw):
     sender, message, error = read_rest_body(raw)
     assert (error is None) == (sender is not None and message is not None)
+
+
+def _run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+def test_channel_guard_answers_long_and_empty_messages_itself():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guard import guard_messages
+
+    seen = []
+
+    async def on_new_message(message):
+        seen.append(message.text)
+
+    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    out = CollectingOutputChannel()
+    _run(guarded(UserMessage("does t\u200bens help", out, "s")))
+    _run(guarded(UserMessage("   ", out, "s")))
+    _run(guarded(UserMessage("chest pain " * 200, out, "s")))
+    assert seen == ["does tens help"]
+    assert "empty" in out.messages[0]["text"]
+    assert out.messages[1]["text"].startswith("If this is an emergency, call 911")
+
+
+def test_guarded_socketio_channel_builds_with_the_guard():
+    from channels.socketio import GuardedSocketIOInput
+
+    channel = GuardedSocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered"}
+    )
+    assert channel.name() == "socketio"
+
+    async def on_new_message(message):
+        return None
+
+    assert channel.blueprint(on_new_message) is not None

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE = (ROOT / "credentials.yml").read_text()
 
 REST = "persistence.channel.ResilientRestInput"  # the REST channel's entry
+SOCKETIO = "channels.socketio.GuardedSocketIOInput"
 TWILIO_SMS = "channels.twilio_signed.SignedTwilioInput"
 WHATSAPP = "channels.twilio_signed.TwilioWhatsAppInput"
 SLACK = "channels.slack.ClinicSlackInput"
@@ -47,15 +48,15 @@ SMS_ONLY = {
 
 def test_with_no_variables_only_rest_and_socketio_are_on():
     text, on, off = render(SOURCE, {})
-    assert on == [REST, "socketio"]
+    assert on == [REST, SOCKETIO]
     assert set(off) == {TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM}
-    assert list(yaml.safe_load(text)) == [REST, "socketio"]
+    assert list(yaml.safe_load(text)) == [REST, SOCKETIO]
     assert "${" not in text
 
 
 def test_every_channel_in_credentials_yml_uses_variables_for_its_secrets():
     for name, settings in yaml.safe_load(SOURCE).items():
-        if name in (REST, "socketio"):
+        if name in (REST, SOCKETIO):
             continue
         for key, value in settings.items():
             assert str(value).startswith("${"), (name, key)
@@ -63,7 +64,7 @@ def test_every_channel_in_credentials_yml_uses_variables_for_its_secrets():
 
 def test_all_variables_switch_every_channel_on_without_writing_secrets():
     text, on, off = render(SOURCE, ALL)
-    assert on == [REST, "socketio", TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM]
+    assert on == [REST, SOCKETIO, TWILIO_SMS, WHATSAPP, SLACK, MESSENGER, TELEGRAM]
     assert off == {}
     for value in ALL.values():
         assert value not in text
@@ -74,7 +75,7 @@ def test_a_channel_stays_off_until_all_its_variables_are_set():
     text, on, off = render(SOURCE, SMS_ONLY)
     assert TWILIO_SMS in on and WHATSAPP not in on
     assert off[WHATSAPP] == ["TWILIO_WHATSAPP_NUMBER"]
-    assert set(yaml.safe_load(text)) == {REST, "socketio", TWILIO_SMS}
+    assert set(yaml.safe_load(text)) == {REST, SOCKETIO, TWILIO_SMS}
 
 
 def test_an_empty_variable_counts_as_unset():
@@ -109,9 +110,9 @@ def test_main_writes_the_file(tmp_path, monkeypatch, capsys):
     assert (
         main(["--source", str(ROOT / "credentials.yml"), "--output", str(output)]) == 0
     )
-    assert set(yaml.safe_load(output.read_text())) == {REST, "socketio", TWILIO_SMS}
+    assert set(yaml.safe_load(output.read_text())) == {REST, SOCKETIO, TWILIO_SMS}
     err = capsys.readouterr().err
-    assert f"Channels on: {REST}, socketio, {TWILIO_SMS}" in err
+    assert f"Channels on: {REST}, {SOCKETIO}, {TWILIO_SMS}" in err
     assert "SLACK_SIGNING_SECRET" in err
 
 
