@@ -34,6 +34,7 @@ from channels.guard import clean_text, empty_reply, read_rest_body, too_long_rep
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 from persistence.redacting import RedactingSQLTrackerStore
 from persistence.redaction import install_log_redaction
+from persistence.tuning import compile_action_response_schema, limit_action_server_wait
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +58,6 @@ def apology_text() -> str:
         "on our side. Please send your message again in a minute. If you need "
         f"help sooner, {contact}.{emergency}"
     )
-
-
-def limit_action_server_wait(seconds: float) -> None:
-    """Rasa waits up to 5 minutes for a custom action and has no setting for it."""
-    import rasa.core.actions.action as rasa_actions
-
-    rasa_actions.DEFAULT_REQUEST_TIMEOUT = seconds
 
 
 def use_strict_tracker_store(app: Any) -> None:
@@ -99,6 +93,7 @@ class ResilientRestInput(RestInput):
         self.apology = apology_text()
         self.settings = load_settings()
         limit_action_server_wait(self.settings.action_timeout_seconds)
+        compile_action_response_schema()
 
     def _reply(
         self, sender_id: Text, texts: List[Text], reason: str = ""

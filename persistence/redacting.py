@@ -63,6 +63,19 @@ TRANSIENT_ERRORS = (
 )
 
 
+def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
+    """SQLite: write-ahead log, fsync at checkpoints instead of every commit.
+
+    Still durable across a crash of the Rasa server (only an OS crash can lose
+    the last commits); commits get several times cheaper, which is most of the
+    embedded store's cost per message.
+    """
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore + redaction + retries + a clear error when the DB is down."""
 
@@ -115,6 +128,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             kwargs["connect_args"] = connect_args
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        if url.get_backend_name() == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sessionmaker(bind=self.engine)
 
     # --- the database, off the event loop, with retries ------------------------------

@@ -129,7 +129,7 @@ async def load_level(url: str, concurrency: int, count: int, tag: str) -> Dict:
 
 
 def serve_and_measure(recipe: str, model: str, workdir: Path) -> Dict:
-    live = LiveAssistant(workdir, env={"ASSISTANT_MODEL": model})
+    live = LiveAssistant(workdir, model=Path(model))
     t0 = time.monotonic()
     live.start_actions()
     live.start_rasa()

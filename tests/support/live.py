@@ -68,8 +68,10 @@ class LiveAssistant:
         cors: Optional[List[str]] = None,
         env: Optional[Dict[str, str]] = None,
         endpoints_extra: str = "",
+        model: Optional[Path] = None,
     ) -> None:
         self.workdir = workdir
+        self.model = model
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.actions_port = free_port()
         self.port = free_port()
@@ -112,7 +114,7 @@ class LiveAssistant:
 
     def start_rasa(self) -> None:
         args = [
-            str(VENV_BIN / "rasa"), "run", "--model", str(model_path()),
+            str(VENV_BIN / "rasa"), "run", "--model", str(self.model or model_path()),
             "--interface", "127.0.0.1", "--port", str(self.port),
             "--credentials", str(self.credentials),
             "--endpoints", str(self.endpoints),
