@@ -126,8 +126,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             timeout_ms = int(statement_timeout * 1000)
             connect_args["options"] = f"{options} -c statement_timeout={timeout_ms}"
             kwargs["connect_args"] = connect_args
+        if url.get_backend_name() == "sqlite" and url.database:
+            # SQLAlchemy 1.4 opens a new SQLite connection per use (NullPool);
+            # keep a few open instead (calls come from worker threads).
+            kwargs["poolclass"] = sa.pool.QueuePool
+            kwargs["connect_args"] = {"check_same_thread": False}
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        # Server databases: test each pooled connection (they die on restarts).
+        kwargs.setdefault("pool_pre_ping", url.get_backend_name() != "sqlite")
+        self.engine = sa.create_engine(url, **kwargs)
         if url.get_backend_name() == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sessionmaker(bind=self.engine)

@@ -88,6 +88,7 @@ class LiveAssistant:
             "action_endpoint:\n"
             f"  url: http://127.0.0.1:{self.actions_port}/webhook\n"
             "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
+            "  enable_selective_domain: true\n"
             "tracker_store:\n"
             "  type: persistence.redacting.RedactingSQLTrackerStore\n"
             "  dialect: sqlite\n"
