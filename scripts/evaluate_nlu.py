@@ -2,11 +2,10 @@
 
 Prints FAQ top-1 accuracy of the full retrieval intent (faq/<topic>), how many
 FAQ questions the assistant would actually answer (confidence over the clinic
-thresholds), out-of-scope rejection, the most confused pairs and, with
---cross-validation K, K-fold cross-validation accuracy on the training data.
-With --enforce it exits 1 when a figure is under its target.
+thresholds), out-of-scope rejection and the most confused pairs (`make eval`
+adds Rasa's own 5-fold cross-validation). With --enforce it exits 1 when a figure is under its target.
 
-    python scripts/evaluate_nlu.py --model models/x.tar.gz [--enforce] [--cross-validation 5]
+    python scripts/evaluate_nlu.py --model models/x.tar.gz [--enforce] [--sweep]
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ import asyncio
 import collections
 import json
 import logging
-import random
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -132,45 +129,10 @@ def print_report(title: str, figures: Dict) -> None:
         print(f"  {gold} -> {predicted}: {count}")
 
 
-def cross_validate(folds: int) -> float:
-    """K-fold accuracy of the full intent on all training examples."""
-    from rasa.model_training import train_nlu
-    from rasa.shared.nlu.training_data.loading import load_data
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-
-    files = sorted((ROOT / "data" / "nlu").glob("*.yml"))
-    files += sorted((ROOT / "data" / "responses").glob("*.yml"))
-    data = TrainingData().merge(*(load_data(str(f)) for f in files))
-    examples = list(data.intent_examples)
-    random.Random(7).shuffle(examples)
-    correct = total = 0
-    for k in range(folds):
-        test = examples[k::folds]
-        test_ids = {id(m) for m in test}
-        train = TrainingData(
-            [m for m in examples if id(m) not in test_ids], responses=data.responses
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            train_file = Path(tmp) / "nlu.yml"
-            train_file.write_text(train.nlu_as_yaml())
-            model = train_nlu(
-                str(ROOT / "config.yml"), str(train_file), tmp, fixed_model_name="cv"
-            )
-            parses = asyncio.run(parse_all(model, [m.get("text") for m in test]))
-        hits = sum(
-            predicted_label(p)[0] == m.get_full_intent()
-            for p, m in zip(parses, test, strict=True)
-        )
-        print(f"fold {k + 1}/{folds}: {hits}/{len(test)}")
-        correct, total = correct + hits, total + len(test)
-    return correct / max(total, 1)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--enforce", action="store_true")
-    parser.add_argument("--cross-validation", type=int, default=0, metavar="K")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--sweep", action="store_true", help="answer rate vs rejection per threshold"
@@ -191,12 +153,6 @@ def main() -> int:
                 f"  {t:.1f}: {f['faq_answered_correctly']:.1%} / "
                 f"{f['oos_rejection']:.1%}"
             )
-    if args.cross_validation:
-        figures["cv_accuracy"] = cross_validate(args.cross_validation)
-        print(
-            f"\n{args.cross_validation}-fold cross-validation accuracy "
-            f"(all intents, training data): {figures['cv_accuracy']:.1%}"
-        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
 
