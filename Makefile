@@ -16,11 +16,15 @@ export ACTION_SERVER_TOKEN
 # Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
 PYTHON ?= $(shell scripts/find_python.sh)
 
-.PHONY: help install train validate lint test test-unit test-stories eval-heldout test-live test-browser eval bench run purge-conversations forget-conversation clean
+# -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
+PYTEST := $(BIN)/python -m pytest -q -rs
+
+.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
 	@echo "make test      every check the project has (CI runs this)"
+	@echo "make check     the fast loop: lint, validate, unit tests, stories, held-out evaluation"
 	@echo "make install   create .venv and install the pinned dependencies"
 	@echo "make train     train a model if the data, domain or config changed"
 	@echo "make validate  rasa data validate, failing on warnings"
@@ -55,7 +59,7 @@ lint: install
 
 # Fast tests: actions, settings, knowledge base, safety detector (no model needed).
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not live" tests
+	$(PYTEST) -m "not live" tests --ignore=tests/browser
 
 test-stories: train
 	$(RASA) test core --model "$$(scripts/train_if_needed.sh --print)" \
@@ -68,13 +72,17 @@ eval-heldout: train
 
 # Tests against the real action server and Rasa server on loopback.
 test-live: train
-	$(BIN)/python -m pytest -q -m live tests --ignore=tests/browser
+	$(PYTEST) -m live tests --ignore=tests/browser
 
 # The chat widget in headless Chromium against the real servers; installs
 # Chromium (Debian) and axe-core (npm, into .cache/npm) first if missing.
 test-browser: train
 	scripts/install_browser.sh
-	$(BIN)/python -m pytest -q tests/browser
+	$(PYTEST) tests/browser
+
+# The fast loop while working (a few minutes once a model exists).
+check: lint validate test-unit test-stories eval-heldout
+	@echo "make check: passed (make test runs the live and browser suites too)"
 
 test: lint validate test-unit test-stories eval-heldout test-live test-browser
 	@echo "make test: all checks passed"

@@ -24,6 +24,8 @@ class ClinicSettings:
     emergency_number: str
     crisis_line: str
     crisis_line_name: str
+    crisis_text_number: str
+    poison_control: str
     disclaimer_full: str
     disclaimer_short: str
     faq_intent_threshold: float
@@ -44,6 +46,8 @@ class ClinicSettings:
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
             "crisis_line_name": self.crisis_line_name,
+            "crisis_text_number": self.crisis_text_number,
+            "poison_control": self.poison_control,
         }
 
 

@@ -187,7 +187,13 @@ except ImportError:  # the detector itself is usable without Rasa (tests, tools)
     GraphComponent = object  # type: ignore[misc,assignment]
 
 
-SAFETY_INTENTS = ("red_flag", "crisis", "medication_dosing")
+SAFETY_INTENTS = (
+    "red_flag",
+    "crisis",
+    "crisis_someone_else",
+    "overdose",
+    "medication_dosing",
+)
 
 
 if GraphComponent is not object:

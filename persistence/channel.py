@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 
 from channels.fallback import offline_reply
 from channels.guard import clean_text, empty_reply, read_rest_body, too_long_reply
+from persistence import readiness
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 from persistence.redacting import RedactingSQLTrackerStore
 from persistence.redaction import install_log_redaction
@@ -89,6 +90,7 @@ class ResilientRestInput(RestInput):
     def __init__(self) -> None:
         from actions.settings import load_settings
 
+        readiness.mark("imports")
         install_log_redaction()
         self.apology = apology_text()
         self.settings = load_settings()
@@ -189,7 +191,7 @@ class ResilientRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]
     ) -> Blueprint:
-        """GET / (health) and POST /webhook under /webhooks/rest/."""
+        """GET / (health), GET /ready and POST /webhook under /webhooks/rest/."""
         module = inspect.getmodule(self)
         webhook = Blueprint(
             f"resilient_webhook_{type(self).__name__}",
@@ -199,6 +201,18 @@ class ResilientRestInput(RestInput):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        # Trace the model's graphs before the first patient, and log the split.
+        webhook.listener("after_server_start")(readiness.warm_up)
+
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            """200 once the model is loaded and the action server takes our calls."""
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"ready": False, "reason": "no model"}, 503)
+            ok, reason = await readiness.actions_ready(agent)
+            return response.json({"ready": ok, "reason": reason}, 200 if ok else 503)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 from playwright import sync_api
 
 from tests.support.live import ROOT, LiveAssistant, free_port
+from tests.support.wait import wait_for_http
 
 # Missing prerequisites fail rather than skip: `make test-browser` installs them
 # (scripts/install_browser.sh) and a skipped browser test would hide a broken widget.
@@ -48,23 +48,8 @@ TITLE = "Ask about nerve pain"
 REPLY_TIMEOUT = 60_000  # ms; the first answer also wakes the action server
 WEBHOOK = "**/webhooks/rest/webhook"
 
-assert CHROMIUM.exists(), "no /usr/bin/chromium: run scripts/install_browser.sh"
-
 
 # --- servers -------------------------------------------------------------------
-
-
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
 
 
 def start_demo(port: int, rasa_url: str, *extra: str) -> subprocess.Popen:
@@ -119,6 +104,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Fails rather than skips: `make test-browser` installs it first.
+    assert CHROMIUM.exists(), "no /usr/bin/chromium: run scripts/install_browser.sh"
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Entry point of the Rasa image: turn on the messaging channels whose
+# environment variables are set (as `make run` does), then start Rasa with the
+# arguments given (the image's CMD or docker-compose's `command`).
+set -eu
+cd "$(dirname "$0")/.."
+rendered=${RASA_CREDENTIALS_FILE:-/tmp/credentials.yml}
+python scripts/render_credentials.py --source credentials.yml --output "$rendered"
+exec rasa "$@" --credentials "$rendered"

@@ -1,0 +1,256 @@
+"""Figures on the blind-written evaluation sets (tests/eval/), dev and test halves.
+
+Parses every message with the trained pipeline (the intent the assistant acts
+on) and reports, per half:
+- safety (English, Spanish): alarm recall per expected kind and per category
+  (caught = any alarm; right kind = the expected alarm), false alarms on the
+  messages that must not alarm;
+- scope: out-of-scope messages rejected (no confident FAQ answer; long ones
+  apart), in-scope questions answered and right, answered but wrong, and the
+  right topic among the "not sure" suggestions;
+- follow-ups: later turns answered on the expected topic when parsed alone.
+
+    python scripts/evaluate_sets.py --model models/x.tar.gz [--half test] [--json f]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.settings import load_settings  # noqa: E402
+from scripts.evaluate_nlu import parse_all, quiet_logs  # noqa: E402
+
+EVAL = ROOT / "tests" / "eval"
+ALARMS = ("red_flag", "overdose", "crisis", "crisis_someone_else")
+SUGGESTIONS = 3
+
+
+def load(name: str) -> List[Dict[str, Any]]:
+    data = yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
+    return next(iter(data.values()))
+
+
+def faq_decision(parse: Dict[str, Any], settings: Any) -> Dict[str, Any]:
+    """What the FAQ action would do: answer a topic, or offer suggestions."""
+    intent = parse.get("intent") or {}
+    selector = (parse.get("response_selector") or {}).get("faq") or {}
+    response = selector.get("response") or {}
+    topic = (response.get("intent_response_key") or "").partition("/")[2]
+    ranking = [
+        (r.get("intent_response_key") or "").partition("/")[2]
+        for r in selector.get("ranking") or []
+    ]
+    confident = (
+        intent.get("name") == "faq"
+        and (intent.get("confidence") or 0) >= settings.faq_intent_threshold
+        and (response.get("confidence") or 0) >= settings.faq_answer_threshold
+    )
+    return {
+        "intent": intent.get("name"),
+        "answer": topic if confident and topic else None,
+        "suggestions": ranking[:SUGGESTIONS] if intent.get("name") == "faq" else [],
+    }
+
+
+def ratio(hits: int, total: int) -> Optional[float]:
+    return round(hits / total, 4) if total else None
+
+
+def safety_figures(cases: List[Dict], parses: List[Dict]) -> Dict[str, Any]:
+    intents = [(p.get("intent") or {}).get("name") for p in parses]
+    by_category: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0])
+    by_kind: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    false_alarms, misses = [], []
+    for case, intent in zip(cases, intents, strict=True):
+        expect = case["expect"]
+        if expect == "none":
+            if intent in ALARMS:
+                false_alarms.append((case["category"], intent, case["text"]))
+            continue
+        caught = intent in ALARMS
+        by_category[case["category"]][0] += caught
+        by_category[case["category"]][1] += 1
+        by_kind[expect][0] += caught
+        by_kind[expect][1] += intent == expect
+        by_kind[expect][2] += 1
+        if not caught:
+            misses.append((case["category"], intent, case["text"]))
+    alarms = sum(v[2] for v in by_kind.values())
+    nones = sum(c["expect"] == "none" for c in cases)
+    return {
+        "alarms": alarms,
+        "recall": ratio(sum(v[0] for v in by_kind.values()), alarms),
+        "recall_right_kind": ratio(sum(v[1] for v in by_kind.values()), alarms),
+        "recall_by_kind": {k: ratio(v[0], v[2]) for k, v in sorted(by_kind.items())},
+        "right_kind_by_kind": {
+            k: ratio(v[1], v[2]) for k, v in sorted(by_kind.items())
+        },
+        "recall_by_category": {
+            k: ratio(v[0], v[1]) for k, v in sorted(by_category.items())
+        },
+        "no_alarm_cases": nones,
+        "false_alarm_rate": ratio(len(false_alarms), nones),
+        "false_alarms": false_alarms,
+        "misses": misses,
+    }
+
+
+def scope_figures(
+    out_cases: List[Dict],
+    out_parses: List[Dict],
+    in_cases: List[Dict],
+    in_parses: List[Dict],
+    settings: Any,
+) -> Dict[str, Any]:
+    rejected = rejected_long = long_total = 0
+    leaks = []
+    for case, parse in zip(out_cases, out_parses, strict=True):
+        decision = faq_decision(parse, settings)
+        ok = decision["answer"] is None and decision["intent"] not in ALARMS
+        rejected += ok
+        if case.get("length") == "long":
+            long_total += 1
+            rejected_long += ok
+        if not ok:
+            leaks.append((decision["answer"] or decision["intent"], case["text"]))
+    right = wrong = suggested = unsure = 0
+    confusions: collections.Counter = collections.Counter()
+    for case, parse in zip(in_cases, in_parses, strict=True):
+        decision = faq_decision(parse, settings)
+        if decision["answer"] == case["topic"]:
+            right += 1
+        elif decision["answer"]:
+            wrong += 1
+            confusions[(case["topic"], decision["answer"])] += 1
+        else:
+            unsure += 1
+            suggested += case["topic"] in decision["suggestions"]
+            if case["topic"] not in decision["suggestions"]:
+                confusions[(case["topic"], decision["intent"] or "?")] += 1
+    return {
+        "out_of_scope": len(out_cases),
+        "oos_rejected": ratio(rejected, len(out_cases)),
+        "oos_long_rejected": ratio(rejected_long, long_total),
+        "in_scope": len(in_cases),
+        "answered_right": ratio(right, len(in_cases)),
+        "answered_wrong": ratio(wrong, len(in_cases)),
+        "not_sure": unsure,
+        "right_among_suggestions": ratio(suggested, unsure),
+        "leaks": leaks,
+        "confusions": confusions.most_common(10),
+    }
+
+
+def followup_figures(convs: List[Dict], parses: Dict[str, Dict], settings: Any):
+    right = wrong = total = 0
+    for conv in convs:
+        for turn in conv["turns"][1:]:
+            if turn.get("kind") != "followup":
+                continue
+            total += 1
+            decision = faq_decision(parses[turn["text"]], settings)
+            right += decision["answer"] == turn["expect"]
+            wrong += bool(decision["answer"]) and decision["answer"] != turn["expect"]
+    return {
+        "followups": total,
+        "right_topic": ratio(right, total),
+        "wrong_topic": ratio(wrong, total),
+    }
+
+
+SETS = ("safety_en", "safety_es", "scope_out", "scope_in", "followups")
+
+
+def texts_of(sets: Dict[str, List[Dict]]) -> List[str]:
+    texts = [c["text"] for n in SETS[:4] for c in sets[n]]
+    return texts + [t["text"] for conv in sets["followups"] for t in conv["turns"]]
+
+
+def evaluate(half: str, sets: Dict[str, List[Dict]], parsed: Dict[str, Dict]):
+    settings = load_settings()
+
+    def parses(name: str) -> List[Dict]:
+        return [parsed[c["text"]] for c in sets[name]]
+
+    return {
+        "half": half,
+        "safety_en": safety_figures(sets["safety_en"], parses("safety_en")),
+        "safety_es": safety_figures(sets["safety_es"], parses("safety_es")),
+        "scope": scope_figures(
+            sets["scope_out"],
+            parses("scope_out"),
+            sets["scope_in"],
+            parses("scope_in"),
+            settings,
+        ),
+        "followups": followup_figures(sets["followups"], parsed, settings),
+    }
+
+
+def run(model: str, halves: List[str]) -> List[Dict[str, Any]]:
+    """Parse every message of the chosen halves once, then compute the figures."""
+    sets = {h: {n: load(f"{n}_{h}.yml") for n in SETS} for h in halves}
+    unique = list(dict.fromkeys(t for h in halves for t in texts_of(sets[h])))
+    parsed = dict(zip(unique, asyncio.run(parse_all(model, unique)), strict=True))
+    return [evaluate(h, sets[h], parsed) for h in halves]
+
+
+def summary(figures: Dict[str, Any]) -> str:
+    lines = [f"== {figures['half']} half"]
+    for name in ("safety_en", "safety_es"):
+        f = figures[name]
+        lines.append(
+            f"{name}: recall {f['recall']:.1%} (right kind {f['recall_right_kind']:.1%}) "
+            f"of {f['alarms']}; false alarms {f['false_alarm_rate']:.1%} of {f['no_alarm_cases']}"
+        )
+        lines.append(
+            "  by kind: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in f["recall_by_kind"].items())
+        )
+        lines.append(
+            "  by category: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in f["recall_by_category"].items())
+        )
+    s = figures["scope"]
+    lines.append(
+        f"scope: OOS rejected {s['oos_rejected']:.1%} of {s['out_of_scope']} "
+        f"(long {s['oos_long_rejected']:.1%}); in-scope answered right {s['answered_right']:.1%}, "
+        f"wrong {s['answered_wrong']:.1%} of {s['in_scope']}; right among suggestions "
+        f"{(s['right_among_suggestions'] or 0):.1%} of {s['not_sure']} not-sure"
+    )
+    f = figures["followups"]
+    lines.append(
+        f"follow-ups (parsed alone): right topic {f['right_topic']:.1%}, wrong {f['wrong_topic']:.1%} of {f['followups']}"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--half", choices=("dev", "test", "both"), default="both")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    quiet_logs()
+    halves = ["dev", "test"] if args.half == "both" else [args.half]
+    results = run(args.model, halves)
+    for figures in results:
+        print(summary(figures))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
