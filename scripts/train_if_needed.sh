@@ -20,6 +20,14 @@ if [ -f "$model" ]; then
   echo "Model is up to date: $model"
   exit 0
 fi
+# One training per fingerprint at a time: a second caller waits, then reuses it.
+mkdir -p models
+exec 9>"models/.train-${fingerprint}.lock"
+flock 9
+if [ -f "$model" ]; then
+  echo "Model is up to date: $model"
+  exit 0
+fi
 echo "Training $model (inputs changed or no model yet)..."
 start=$(date +%s)
 .venv/bin/rasa train --fixed-model-name "nerve-pain-${fingerprint}" --out models --quiet
