@@ -8,7 +8,10 @@ the contact and the emergency number. Never silence.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Mapping
+
+SLOT = re.compile(r"\{(\w+)\}")
 
 
 def _faq_answer_key(parse: Mapping[str, Any], threshold: float) -> str:
@@ -33,8 +36,13 @@ def offline_reply(
     key = _faq_answer_key(parse, threshold)
     contact = f"{settings.name} at {settings.phone}"
     if key and responses.get(key):
+        # The clinic's numbers, as the slots would fill them ({emergency_number}).
+        values = settings.slot_values()
+        answer = SLOT.sub(
+            lambda m: values.get(m.group(1), m.group(0)), responses[key][0]["text"]
+        )
         return [
-            responses[key][0]["text"],
+            answer,
             settings.disclaimer_full,
             f"To book a visit or ask us anything, call {contact}.",
         ]

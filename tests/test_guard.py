@@ -148,3 +148,10 @@ def test_guarded_socketio_channel_builds_with_the_guard():
         return None
 
     assert channel.blueprint(on_new_message) is not None
+
+
+def test_offline_answer_fills_the_clinics_numbers():
+    clinic = load_settings(environ={"CLINIC_EMERGENCY_NUMBER": "112"})
+    responses = {"utter_faq/tens": [{"text": "Call {emergency_number} now."}]}
+    texts = offline_reply(faq_parse(0.9), responses, clinic)
+    assert texts[0] == f"Call {clinic.emergency_number} now."
