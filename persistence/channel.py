@@ -35,7 +35,11 @@ from persistence import readiness
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 from persistence.redacting import RedactingSQLTrackerStore
 from persistence.redaction import install_log_redaction
-from persistence.tuning import compile_action_response_schema, limit_action_server_wait
+from persistence.tuning import (
+    compile_action_response_schema,
+    limit_action_server_wait,
+    load_models_without_tracing_training,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +100,7 @@ class ResilientRestInput(RestInput):
         self.settings = load_settings()
         limit_action_server_wait(self.settings.action_timeout_seconds)
         compile_action_response_schema()
+        load_models_without_tracing_training()
 
     def _reply(
         self, sender_id: Text, texts: List[Text], reason: str = ""

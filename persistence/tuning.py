@@ -1,4 +1,4 @@
-"""Two adjustments to Rasa 3.6's custom-action calls, applied by the REST channel.
+"""Adjustments to Rasa 3.6, applied by the REST channel when the server starts.
 
 - Rasa waits up to 5 minutes for the action server and has no setting for it;
   the clinic setting action_timeout_seconds bounds the wait, after which the
@@ -44,3 +44,43 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
 
 def compile_action_response_schema() -> None:
     rasa_actions.RemoteAction._validate_action_result = _validate_action_result
+
+
+def _load_without_tracing_training(
+    cls: Any,
+    model_file_name: Text,
+    model_data_example: Any,
+    predict_data_example: Any = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """RasaModel.load, with the weight-building step run eagerly."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+    config = kwargs.get("config", {})
+    model = cls(*args, **kwargs)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+        run_eagerly=True,
+    )
+    model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+    model.load_weights(model_file_name)
+    model.run_eagerly = bool(config.get(RUN_EAGERLY))
+    if not finetune_mode and predict_data_example:
+        model.run_inference(predict_data_example)
+    return model
+
+
+def load_models_without_tracing_training() -> None:
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if _ORIGINAL_LOAD:
+        return
+    _ORIGINAL_LOAD.append(RasaModel.load)
+    RasaModel.load = classmethod(_load_without_tracing_training)
+
+
+_ORIGINAL_LOAD: list = []
