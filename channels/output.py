@@ -26,7 +26,7 @@ from channels.formatting import (
     split_message,
     with_options,
 )
-from channels.links import is_link, link_kind, with_links
+from channels.links import is_link, link_kind, links, with_links
 
 logger = logging.getLogger(__name__)
 
@@ -153,3 +153,88 @@ class FormattedOutput(OutputChannel):
             "%s: a custom payload was not sent (not supported on this channel)",
             self.name(),
         )
+
+
+class LinkSafeOutput(OutputChannel):
+    """Any other output channel, with link buttons it could not handle written out.
+
+    For outputs whose button code assumes every button has a payload: Rasa's
+    Socket.IO output (rasa-webchat) builds quick replies from button["payload"]
+    and would fail on a call button, losing the whole urgent reply. Links go
+    under the text ("Call 911", channels/links.py); choices stay buttons.
+    """
+
+    def __init__(self, inner: OutputChannel) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name()
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute == "inner":  # not set yet: no recursion
+            raise AttributeError(attribute)
+        return getattr(self.inner, attribute)
+
+    @staticmethod
+    def without_links(message: dict[str, Any]) -> dict[str, Any]:
+        message = dict(message)
+        for key in ("buttons", "quick_replies"):
+            buttons = message.get(key) or []
+            if not any(is_link(b) for b in buttons):
+                continue
+            message["text"] = with_links(message.get("text"), links(buttons))
+            choices = [b for b in buttons if is_choice(b)]
+            if choices:
+                message[key] = choices
+            else:
+                message.pop(key)
+        return message
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        await self.inner.send_response(recipient_id, self.without_links(message))
+
+    async def send_text_message(
+        self, recipient_id: str, text: str, **kwargs: Any
+    ) -> None:
+        await self.inner.send_text_message(recipient_id, text, **kwargs)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: str,
+        text: str,
+        buttons: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.send_response(recipient_id, dict(kwargs, text=text, buttons=buttons))
+
+    async def send_quick_replies(
+        self,
+        recipient_id: str,
+        text: str,
+        quick_replies: list[dict[str, Any]],
+        **kwargs: Any,
+    ) -> None:
+        await self.send_response(
+            recipient_id, dict(kwargs, text=text, quick_replies=quick_replies)
+        )
+
+    async def send_image_url(
+        self, recipient_id: str, image: str, **kwargs: Any
+    ) -> None:
+        await self.inner.send_image_url(recipient_id, image, **kwargs)
+
+    async def send_attachment(
+        self, recipient_id: str, attachment: str, **kwargs: Any
+    ) -> None:
+        await self.inner.send_attachment(recipient_id, attachment, **kwargs)
+
+    async def send_elements(
+        self, recipient_id: str, elements: Any, **kwargs: Any
+    ) -> None:
+        await self.inner.send_elements(recipient_id, elements, **kwargs)
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        await self.inner.send_custom_json(recipient_id, json_message, **kwargs)

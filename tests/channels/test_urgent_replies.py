@@ -34,6 +34,7 @@ from channels.links import (
 )
 from channels.messenger import ClinicMessengerBot, ClinicMessengerInput
 from channels.options import offered_buttons, resolve_choice
+from channels.output import LinkSafeOutput
 from channels.slack import ClinicSlackBot, ClinicSlackInput
 from channels.telegram import ClinicTelegramInput, close_session
 from channels.twilio_signed import SignedTwilioInput, TwilioWhatsAppInput
@@ -438,3 +439,72 @@ async def test_slack_writes_the_numbers_if_link_buttons_are_refused(domain):
     assert html.unescape(client.sent[-1]["text"]) == (
         f"{response['text']}\nCall 988\nText 988\nCall 911"
     )
+
+
+# --- Socket.IO (rasa-webchat): Rasa's output can't send links, so they are written --
+class FakeSio:
+    def __init__(self) -> None:
+        self.emitted: list[dict] = []
+
+    async def emit(self, event: str, data: dict, room: str | None = None) -> None:
+        self.emitted.append(data)
+
+
+@pytest.mark.asyncio
+async def test_socketio_gets_the_urgent_reply_with_the_numbers_written(domain):
+    from rasa.core.channels.socketio import SocketIOOutput
+
+    response = reply(domain, "utter_crisis_support")
+    raw = SocketIOOutput(FakeSio(), "bot_uttered")
+    with pytest.raises(KeyError):  # Rasa's own output: the reply would be lost
+        await raw.send_response("sid", dict(response))
+
+    sio = FakeSio()
+    safe = LinkSafeOutput(SocketIOOutput(sio, "bot_uttered"))
+    await safe.send_response("sid", dict(response))
+    assert sio.emitted == [
+        {"text": f"{response['text']}\nCall 988\nText 988\nCall 911"}
+    ]
+    # Choices stay quick replies; only the links are written out.
+    sio.emitted.clear()
+    mixed = {
+        "text": "Next.",
+        "buttons": [
+            {"title": "Call 911", "url": "tel:911"},
+            {"title": "Book a visit", "payload": "/book_appointment"},
+        ],
+    }
+    await safe.send_response("sid", mixed)
+    assert sio.emitted == [
+        {
+            "text": "Next.\nCall 911",
+            "quick_replies": [
+                {
+                    "content_type": "text",
+                    "title": "Book a visit",
+                    "payload": "/book_appointment",
+                }
+            ],
+        }
+    ]
+
+
+@pytest.mark.asyncio
+async def test_the_socketio_guard_makes_the_output_link_safe():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guard import guard_messages
+
+    seen: list[Any] = []
+
+    async def on_new_message(message: UserMessage) -> None:
+        seen.append(message.output_channel)
+
+    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    await guarded(UserMessage("hello", CollectingOutputChannel(), "s"))
+    (output,) = seen
+    assert isinstance(output, LinkSafeOutput)
+    await output.send_response(
+        "s", {"text": "Now.", "buttons": [{"title": "Call 911", "url": "tel:911"}]}
+    )
+    assert output.inner.messages == [{"recipient_id": "s", "text": "Now.\nCall 911"}]
