@@ -18,6 +18,9 @@ RETRIEVAL_INTENT = "faq"
 TOPIC_ENTITY = "faq_topic"
 FULL_DISCLAIMER = "utter_disclaimer_full"
 SHORT_DISCLAIMER = "utter_disclaimer_short"
+# Safety hints whose one action is to call (or text) now: they carry call
+# buttons, and nothing is added after the answer (no disclaimer, no referral).
+URGENT_HINTS = frozenset({"red_flag", "crisis", "crisis_someone_else", "overdose"})
 
 
 def topic_payload(topic_id: str) -> str:
@@ -73,17 +76,25 @@ class FaqAction(Action, ABC):
         """Declared abstract so rasa-sdk does not register this base class."""
 
     @staticmethod
-    def hint(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        """A one-line safety prompt when the message might be more than a question."""
+    def hint(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """A one-line safety prompt when the message might be more than a question.
+
+        True if the prompt was an urgent one (call now).
+        """
         category = safety_hint(tracker)
         if category:
             dispatcher.utter_message(response=f"utter_safety_hint_{category}")
+        return category in URGENT_HINTS
 
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
     ) -> List[EventType]:
-        self.hint(dispatcher, tracker)
+        urgent = self.hint(dispatcher, tracker)
         dispatcher.utter_message(response=topic.answer)
+        if urgent:
+            # The one action is to call now: no disclaimer block, no referral or
+            # "Book a visit" after a call button.
+            return [SlotSet("last_faq_topic", topic.id)]
         note = SHORT_DISCLAIMER if disclaimer_shown(tracker) else FULL_DISCLAIMER
         dispatcher.utter_message(
             response=note,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
@@ -11,6 +12,27 @@ import yaml
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "clinic.yml"
 ENV_PREFIX = "CLINIC_"
+# Settings that may be left empty ("" = the clinic has none).
+OPTIONAL = frozenset({"crisis_text_number"})
+# Settings that are numbers a patient calls or texts from a reply's buttons.
+PHONE_NUMBERS = (
+    "emergency_number",
+    "crisis_line",
+    "crisis_text_number",
+    "poison_control",
+)
+_PHONE = re.compile(r"\+?[0-9(][0-9 ().\-]*")  # as written: digits and separators
+_DIALABLE = re.compile(r"\+?[0-9]{2,15}")
+
+
+def dialable(number: str) -> str:
+    """The form a tel:/sms: link dials: digits, with a leading + if written.
+
+    "1-800-222-1222" -> "18002221222", "+44 116 123" -> "+44116123", "911" -> "911".
+    """
+    number = (number or "").strip()
+    digits = re.sub(r"[^0-9]", "", number)
+    return ("+" + digits) if number.startswith("+") and digits else digits
 
 
 @dataclass(frozen=True)
@@ -34,7 +56,7 @@ class ClinicSettings:
     max_message_chars: int
     action_timeout_seconds: float
 
-    def slot_values(self) -> Dict[str, str]:
+    def slot_values(self) -> Dict[str, Any]:
         """Values the responses show through slots (see domain.yml)."""
         return {
             "clinic_name": self.name,
@@ -48,6 +70,13 @@ class ClinicSettings:
             "crisis_line_name": self.crisis_line_name,
             "crisis_text_number": self.crisis_text_number,
             "poison_control": self.poison_control,
+            # Dialable forms for the call / text buttons (tel: and sms: links).
+            "emergency_dial": dialable(self.emergency_number),
+            "crisis_dial": dialable(self.crisis_line),
+            "crisis_text_dial": dialable(self.crisis_text_number),
+            "poison_control_dial": dialable(self.poison_control),
+            # Picks the crisis replies' variation with a "Text" button.
+            "crisis_line_takes_texts": bool(self.crisis_text_number),
         }
 
 
@@ -64,8 +93,18 @@ def _convert(name: str, kind: Any, raw: Any) -> Any:
         )
     if kind in (int, float) and value <= 0 and not name.endswith("_threshold"):
         raise ValueError(f"clinic setting {name!r} must be positive, got {value}")
-    if kind is str and not value:
+    if kind is str and not value and name not in OPTIONAL:
         raise ValueError(f"clinic setting {name!r} must not be empty")
+    if (
+        name in PHONE_NUMBERS
+        and value
+        and not (_PHONE.fullmatch(value) and _DIALABLE.fullmatch(dialable(value)))
+    ):
+        raise ValueError(
+            f"clinic setting {name!r} must be a phone number written with digits "
+            f"(2 to 15, spaces, dashes, brackets and a leading + allowed), "
+            f"got {value!r}"
+        )
     return value
 
 

@@ -5,7 +5,8 @@
   ends, none longer than the channel's limit, nothing lost (message_parts also
   starts a new message at each blank line, as Rasa's connectors do)
 - options_prompt / with_options: buttons become numbered options on text-only
-  channels ("Reply 1 to book a visit, 2 to ask another question.")
+  channels ("Reply 1 to book a visit, 2 to ask another question."); link
+  buttons (call, text, web: channels/links.py) are written out, never numbered
 - chosen_option: which option a reply such as "1", "#2" or "book a visit" picks
 """
 
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from channels.links import is_link, link_as_text, links
 
 # Longest message each provider accepts (characters).
 SMS_LIMIT = 1600  # Twilio SMS body
@@ -208,9 +211,18 @@ _NUMBER_WORDS = {
 _CHOICE = re.compile(r"(?:option|number|no|choice|reply)?\s*(\d{1,2}|[a-z]+)")
 
 
+def is_choice(button: Mapping[str, Any]) -> bool:
+    """A button that sends its payload back: a title, a payload and no url.
+
+    Link buttons (with a url: call, text, web) are never choices, even with a
+    payload, so a number or title can never send a link's payload to Rasa.
+    """
+    return bool(button.get("title") and button.get("payload")) and not is_link(button)
+
+
 def selectable(buttons: Sequence[Mapping[str, Any]] | None) -> list[dict]:
-    """The buttons a reply can choose: those with a title and a payload."""
-    return [dict(b) for b in buttons or [] if b.get("title") and b.get("payload")]
+    """The buttons a reply can choose (see is_choice)."""
+    return [dict(b) for b in buttons or [] if is_choice(b)]
 
 
 def _reads_as_action(title: str) -> bool:
@@ -244,14 +256,17 @@ def options_prompt(titles: Sequence[str]) -> str:
 
 
 def with_options(text: str | None, buttons: Sequence[Mapping[str, Any]]) -> str:
-    """A message and its buttons as text: the numbered options, then link buttons."""
+    """A message and its buttons as text: the links, then the numbered options.
+
+    Links cannot be chosen by number: they are written out under the text
+    ("Call 911", "Text 988", "Our site: https://...", see channels/links.py);
+    the options prompt comes last ("Reply 1 to book a visit, ...").
+    """
     choices = selectable(buttons)
     lines = [(text or "").strip()]
+    lines += [link_as_text(b) for b in links(buttons)]
     if choices:
         lines.append(options_prompt([b["title"] for b in choices]))
-    for button in buttons:  # link buttons cannot be chosen by number: show the URL
-        if button.get("url") and not button.get("payload"):
-            lines.append(f"{button.get('title') or 'Link'}: {button['url']}")
     return "\n".join(line for line in lines if line)
 
 

@@ -90,13 +90,18 @@ def guard_messages(on_new_message, max_chars: int, emergency_number: str):
     """Wrap a channel's on_new_message with the same rules as the REST channel.
 
     Empty and over-long messages get a short reply through the channel's own
-    output and are not processed; other text is cleaned first.
+    output and are not processed; other text is cleaned first. The output is
+    made link-safe: Rasa's Socket.IO output cannot send link buttons (the call
+    buttons of urgent replies), so those are written under the text instead.
     """
     from rasa.core.channels.channel import UserMessage
 
+    from channels.output import LinkSafeOutput
     from components.safety import classify
 
     async def guarded(message: UserMessage):
+        if not isinstance(message.output_channel, LinkSafeOutput):
+            message.output_channel = LinkSafeOutput(message.output_channel)
         text = clean_text(message.text or "")
         if text.startswith("/") or (text and len(text) <= max_chars):
             message.text = text

@@ -3,6 +3,13 @@ answered with 403; replies split to 2,000 characters; buttons as a button
 template when Messenger can show them, otherwise numbered options.
 Webhook: /webhooks/facebook/webhook.
 
+Link buttons (channels/links.py): a tel: link is a call button (`phone_number`),
+a web link a `web_url` button; Messenger has no button for sms:, so a text link
+is written under the text ("Text 988"). Neither sends a postback, so a link never
+reaches the assistant as a payload. Meta asks for call numbers in international
+form (+15105551234); if it refuses a call button (e.g. a short number such as
+911), the reply is sent again with the links written out, so it is never lost.
+
 credentials.yml:
 
     channels.messenger.ClinicMessengerInput:
@@ -30,7 +37,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.formatting import MESSENGER_BUTTONS_TEXT_LIMIT, MESSENGER_LIMIT
+from channels.formatting import (
+    MESSENGER_BUTTONS_TEXT_LIMIT,
+    MESSENGER_LIMIT,
+    with_options,
+)
+from channels.links import CALL, WEB, dial_number, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
@@ -51,26 +63,52 @@ class ClinicMessengerBot(FormattedOutput):
         super().__init__(limit, buttons_text_limit=MESSENGER_BUTTONS_TEXT_LIMIT)
         self.client = client
 
-    async def _call(self, method: Callable, *args: Any) -> None:
+    async def _call(self, method: Callable, *args: Any) -> bool:
+        """Whether the Send API accepted the call (failures are logged)."""
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(None, functools.partial(method, *args))
         except Exception:
             logger.exception("facebook: the Send API call failed")
-            return
+            return False
         if isinstance(result, dict) and result.get("error"):
             logger.error(
                 "facebook: the Send API refused a message: %s", result["error"]
             )
+            return False
+        return True
 
     def shows_buttons(self, buttons: list[dict[str, Any]]) -> bool:
         return 0 < len(buttons) <= MAX_BUTTONS and all(
             b.get("title")
             and len(b["title"]) <= MAX_BUTTON_TITLE
-            and b.get("payload")
-            and len(b["payload"]) <= MAX_BUTTON_PAYLOAD
+            and (
+                self.shows_link(b)
+                if is_link(b)
+                else bool(b.get("payload")) and len(b["payload"]) <= MAX_BUTTON_PAYLOAD
+            )
             for b in buttons
         )
+
+    def shows_link(self, button: dict[str, Any]) -> bool:
+        return link_kind(button) in (CALL, WEB)
+
+    @staticmethod
+    def template_button(button: dict[str, Any]) -> dict[str, Any]:
+        kind = link_kind(button) if is_link(button) else None
+        if kind == CALL:
+            return {
+                "type": "phone_number",
+                "title": button["title"],
+                "payload": dial_number(button),
+            }
+        if kind == WEB:
+            return {"type": "web_url", "title": button["title"], "url": button["url"]}
+        return {
+            "type": "postback",
+            "title": button["title"],
+            "payload": button["payload"],
+        }
 
     async def send_part(self, recipient_id: str, text: str) -> None:
         await self._call(self.client.send, {"text": text}, recipient_id, "RESPONSE")
@@ -84,18 +122,14 @@ class ClinicMessengerBot(FormattedOutput):
                 "payload": {
                     "template_type": "button",
                     "text": text or "Choose one:",
-                    "buttons": [
-                        {
-                            "type": "postback",
-                            "title": b["title"],
-                            "payload": b["payload"],
-                        }
-                        for b in buttons
-                    ],
+                    "buttons": [self.template_button(b) for b in buttons],
                 },
             }
         }
-        await self._call(self.client.send, payload, recipient_id, "RESPONSE")
+        sent = await self._call(self.client.send, payload, recipient_id, "RESPONSE")
+        if not sent and any(is_link(b) for b in buttons):
+            logger.warning("facebook: sending the refused link buttons as text")
+            await self.send_part(recipient_id, with_options(text, buttons))
 
     async def send_action(self, recipient_id: str, sender_action: str) -> None:
         await self._call(self.client.send_action, sender_action, recipient_id)

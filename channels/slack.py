@@ -11,6 +11,11 @@ credentials.yml:
 Any key of Rasa's SlackInput works too (slack_channel, use_threads, proxy, ...),
 plus max_length and api_base_url (another Slack Web API host, e.g. a test double).
 A request whose signature or timestamp fails Rasa's check gets 401 and no reply.
+
+Link buttons (call, text, web: channels/links.py) become URL buttons with no
+`value`; Rasa's Slack handler answers their clicks without sending anything to
+the assistant. If Slack refuses a link (e.g. a tel: URL), the reply is sent
+again with the links written out ("Call 911"), so it is never lost.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.slack import SlackInput
 from sanic import Blueprint, response
 from sanic.request import Request
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.formatting import SLACK_LIMIT
+from channels.formatting import SLACK_LIMIT, with_options
+from channels.links import CALL, TEXT, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
@@ -35,6 +42,7 @@ logger = logging.getLogger(__name__)
 MAX_BUTTONS = 5  # more and Slack drops them all
 MAX_BUTTON_TITLE = 75
 MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_URL = 3000
 
 
 class ClinicSlackBot(FormattedOutput):
@@ -66,10 +74,32 @@ class ClinicSlackBot(FormattedOutput):
         return 0 < len(buttons) <= MAX_BUTTONS and all(
             b.get("title")
             and len(b["title"]) <= MAX_BUTTON_TITLE
-            and b.get("payload")
-            and len(b["payload"]) <= MAX_BUTTON_VALUE
+            and (
+                len(b["url"]) <= MAX_BUTTON_URL
+                if is_link(b)
+                else bool(b.get("payload")) and len(b["payload"]) <= MAX_BUTTON_VALUE
+            )
             for b in buttons
         )
+
+    def shows_link(self, button: dict[str, Any]) -> bool:
+        return link_kind(button) is not None
+
+    @staticmethod
+    def button_element(index: int, button: dict[str, Any]) -> dict[str, Any]:
+        element: dict[str, Any] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": button["title"]},
+        }
+        if is_link(button):
+            # A URL button has no value: its click never reaches the assistant.
+            element["url"] = button["url"]
+            element["action_id"] = f"link-{index}"
+            if link_kind(button) in (CALL, TEXT):
+                element["style"] = "primary"
+        else:
+            element["value"] = button["payload"]
+        return element
 
     async def send_part(self, recipient_id: str, text: str) -> None:
         await self._post(recipient_id, text=text)
@@ -83,17 +113,19 @@ class ClinicSlackBot(FormattedOutput):
         blocks.append(
             {
                 "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": b["title"]},
-                        "value": b["payload"],
-                    }
-                    for b in buttons
-                ],
+                "elements": [self.button_element(i, b) for i, b in enumerate(buttons)],
             }
         )
-        await self._post(recipient_id, text=text or "Options", blocks=blocks)
+        try:
+            await self._post(recipient_id, text=text or "Options", blocks=blocks)
+        except SlackApiError as error:
+            if not any(is_link(b) for b in buttons):
+                raise
+            logger.warning(
+                "slack: link buttons refused (%s); sending them as text",
+                error.response.get("error") if error.response else error,
+            )
+            await self._post(recipient_id, text=with_options(text, buttons))
 
 
 class ClinicSlackInput(SlackInput):

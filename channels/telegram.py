@@ -2,7 +2,11 @@
 secret_token, and every update must carry it in X-Telegram-Bot-Api-Secret-Token
 (403 and no reply otherwise). Rasa's own Telegram connector checks nothing.
 Replies are plain text split to 4,096 characters; buttons become an inline
-keyboard. Webhook: /webhooks/telegram/webhook.
+keyboard: choices as callback buttons, web links as URL buttons. Telegram
+accepts only http(s) and tg:// button URLs, so call and text links (tel:, sms:)
+are written under the text ("Call 911", "Text 988") instead; a URL button sends
+no callback, so a link never reaches the assistant as a payload.
+Webhook: /webhooks/telegram/webhook.
 
 credentials.yml:
 
@@ -36,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.formatting import TELEGRAM_LIMIT
+from channels.links import WEB, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
@@ -66,10 +71,18 @@ class ClinicTelegramOutput(FormattedOutput):
     def shows_buttons(self, buttons: list[dict[str, Any]]) -> bool:
         return bool(buttons) and all(
             b.get("title")
-            and b.get("payload")
-            and len(b["payload"].encode("utf-8")) <= MAX_CALLBACK_DATA
+            and (
+                self.shows_link(b)
+                if is_link(b)
+                else bool(b.get("payload"))
+                and len(b["payload"].encode("utf-8")) <= MAX_CALLBACK_DATA
+            )
             for b in buttons
         )
+
+    def shows_link(self, button: dict[str, Any]) -> bool:
+        # Bot API: "HTTP or tg:// URL"; a tel: URL fails the whole message.
+        return link_kind(button) == WEB
 
     async def send_part(self, recipient_id: str, text: str) -> None:
         await self.bot.send_message(recipient_id, text)
@@ -79,7 +92,12 @@ class ClinicTelegramOutput(FormattedOutput):
     ) -> None:
         keyboard = InlineKeyboardMarkup()
         for b in buttons:
-            keyboard.row(InlineKeyboardButton(b["title"], callback_data=b["payload"]))
+            if is_link(b):
+                keyboard.row(InlineKeyboardButton(b["title"], url=b["url"]))
+            else:
+                keyboard.row(
+                    InlineKeyboardButton(b["title"], callback_data=b["payload"])
+                )
         await self.bot.send_message(
             recipient_id, text or "Choose one:", reply_markup=keyboard
         )

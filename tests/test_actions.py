@@ -9,10 +9,11 @@ import pytest
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerFaq, ActionNotSure, topic_payload
+from actions.faq import URGENT_HINTS, ActionAnswerFaq, ActionNotSure, topic_payload
 from actions.session import ActionSessionStart
 from actions.settings import load_settings
 from actions.topics import TOPICS
+from components.safety import SAFETY_INTENTS
 from tests.conftest import faq_message, make_tracker
 
 
@@ -169,7 +170,19 @@ def test_session_start_fills_the_clinic_slots(dispatcher, monkeypatch):
     assert slots["clinic_phone"] == "+1 555 0199"
     assert slots["emergency_number"] == "911"
     assert slots["crisis_line"] == "988"
+    assert slots["emergency_dial"] == "911"  # tel: links of the call buttons
+    assert slots["poison_control_dial"] == "18002221222"
     assert dispatcher.messages == []
+
+
+def test_session_start_gives_another_clinic_its_own_links(dispatcher, monkeypatch):
+    monkeypatch.setenv("CLINIC_EMERGENCY_NUMBER", "112")
+    monkeypatch.setenv("CLINIC_CRISIS_TEXT_NUMBER", "")
+    events = run(ActionSessionStart(), dispatcher, make_tracker())
+
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["emergency_number"] == slots["emergency_dial"] == "112"
+    assert slots["crisis_line_takes_texts"] is False
 
 
 def test_an_unconfirmed_safety_guess_adds_a_hint_before_the_answer(
@@ -183,6 +196,37 @@ def test_an_unconfirmed_safety_guess_adds_a_hint_before_the_answer(
         "utter_safety_hint_red_flag",
         "utter_faq/symptoms",
     ]
+
+
+@pytest.mark.parametrize("hint", sorted(URGENT_HINTS))
+def test_nothing_follows_an_urgent_hint_but_the_answer(dispatcher, settings, hint):
+    """The one action is to call now: no disclaimer, referral or "Book a visit"."""
+    message = faq_message("symptoms")
+    message["safety"] = {"categories": [], "hint": hint}
+    events = run(
+        ActionAnswerFaq(settings), dispatcher, make_tracker(message, events=[SESSION])
+    )
+
+    assert responses(dispatcher) == [f"utter_safety_hint_{hint}", "utter_faq/symptoms"]
+    assert all(not m.get("buttons") for m in dispatcher.messages)
+    assert events == [SlotSet("last_faq_topic", "symptoms")]
+
+
+def test_a_dosing_hint_keeps_the_safety_note_and_referral(dispatcher, settings):
+    message = faq_message("medication_options")
+    message["safety"] = {"categories": [], "hint": "medication_dosing"}
+    run(ActionAnswerFaq(settings), dispatcher, make_tracker(message, events=[SESSION]))
+
+    assert responses(dispatcher) == [
+        "utter_safety_hint_medication_dosing",
+        "utter_faq/medication_options",
+        "utter_disclaimer_full",
+        "utter_referral_doctor",
+    ]
+
+
+def test_every_safety_hint_except_dosing_is_urgent():
+    assert set(SAFETY_INTENTS) - {"medication_dosing"} == URGENT_HINTS
 
 
 def test_no_hint_without_a_safety_guess(dispatcher, settings):

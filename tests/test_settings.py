@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.settings import load_settings
+from actions.settings import dialable, load_settings
 
 
 def test_defaults_come_from_clinic_yml():
@@ -71,3 +71,52 @@ def test_domain_fallback_values_match_clinic_yml():
     )
     for slot, value in load_settings(environ={}).slot_values().items():
         assert domain["slots"][slot]["initial_value"] == value, slot
+
+
+def test_call_and_text_links_use_the_dialable_form():
+    slots = load_settings(environ={}).slot_values()
+    assert slots["emergency_dial"] == "911"
+    assert slots["crisis_dial"] == "988"
+    assert slots["crisis_text_dial"] == "988"
+    assert slots["poison_control_dial"] == "18002221222"  # from "1-800-222-1222"
+    assert slots["crisis_line_takes_texts"] is True
+
+
+@pytest.mark.parametrize(
+    "written, dialled",
+    [
+        ("112", "112"),
+        ("1-800-222-1222", "18002221222"),
+        ("(800) 222.1222", "8002221222"),
+        ("+44 (0) 344 892 0111", "+4403448920111"),
+        ("", ""),
+    ],
+)
+def test_dialable(written, dialled):
+    assert dialable(written) == dialled
+
+
+def test_another_emergency_number_changes_its_link():
+    slots = load_settings(environ={"CLINIC_EMERGENCY_NUMBER": "112"}).slot_values()
+    assert (slots["emergency_number"], slots["emergency_dial"]) == ("112", "112")
+
+
+def test_a_crisis_line_without_texts_has_no_text_number():
+    slots = load_settings(environ={"CLINIC_CRISIS_TEXT_NUMBER": ""}).slot_values()
+    assert slots["crisis_text_dial"] == ""
+    assert slots["crisis_line_takes_texts"] is False
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("CLINIC_EMERGENCY_NUMBER", "call the police"),
+        ("CLINIC_EMERGENCY_NUMBER", ""),
+        ("CLINIC_CRISIS_LINE", "1-800-273-TALK"),
+        ("CLINIC_POISON_CONTROL", "1"),
+        ("CLINIC_CRISIS_TEXT_NUMBER", "text HOME"),
+    ],
+)
+def test_a_number_that_cannot_be_dialled_is_rejected(variable, value):
+    with pytest.raises(ValueError, match=variable[len("CLINIC_") :].lower()):
+        load_settings(environ={variable: value})

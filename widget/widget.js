@@ -11,6 +11,12 @@
  * bot or the user writes is put on the page as text (createElement and
  * textContent only, never innerHTML), with a small safe formatting subset:
  * **bold**, line breaks, "- " bullet lists and http(s) links.
+ *
+ * Urgent replies (emergency, overdose, crisis) carry link buttons to call or
+ * text a number ({"title": "Call 911", "url": "tel:911"}): they are shown as an
+ * alert (role="alert") with one-tap call buttons, and the latest one stays
+ * pinned above the input while it is scrolled out of view. A link button is
+ * never sent back to the assistant as a payload.
  */
 (function () {
   "use strict";
@@ -251,6 +257,24 @@
     };
   }
 
+  // Call and text links hold the dialable form: digits, a leading + allowed.
+  var DIAL_LINK = /^(tel|sms):(\+?[0-9]{2,15})$/i;
+
+  function linkTarget(value) {
+    // The href of a link button: http(s), or tel:/sms: with a dialable number.
+    var text = String(value).trim();
+    var dial = DIAL_LINK.exec(text);
+    if (dial) return dial[1].toLowerCase() + ":" + dial[2];
+    var url = httpUrl(text);
+    return url ? url.href : null;
+  }
+
+  function linkKind(href) {
+    // "call", "text" or "web".
+    var scheme = String(href).slice(0, 4).toLowerCase();
+    return scheme === "tel:" ? "call" : scheme === "sms:" ? "text" : "web";
+  }
+
   function cleanButtons(buttons) {
     var out = [];
     if (!Array.isArray(buttons)) return out;
@@ -258,13 +282,26 @@
       var b = buttons[i];
       if (!b || typeof b.title !== "string" || !b.title.trim()) continue;
       var entry = { title: b.title.slice(0, 200) };
-      var link = typeof b.url === "string" ? httpUrl(b.url) : null;
-      if (link) entry.url = link.href;
-      else if (typeof b.payload === "string" && b.payload) entry.payload = b.payload.slice(0, 1000);
-      else continue;
+      if (b.url !== undefined && b.url !== null && b.url !== "") {
+        // A link, whatever else it holds: never a payload sent back to the
+        // assistant. A link to anything but http(s), tel: or sms: is dropped.
+        var link = typeof b.url === "string" ? linkTarget(b.url) : null;
+        if (!link) continue;
+        entry.url = link;
+      } else if (typeof b.payload === "string" && b.payload) {
+        entry.payload = b.payload.slice(0, 1000);
+      } else continue;
       out.push(entry);
     }
     return out;
+  }
+
+  function callLinks(m) {
+    // The call and text buttons of a bot message: they make it an alert.
+    if (!m || m.from !== "bot") return [];
+    return (m.buttons || []).filter(function (b) {
+      return b.url && linkKind(b.url) !== "web";
+    });
   }
 
   function loadState() {
@@ -347,6 +384,9 @@
     send: "M4 12l16-8-6 16-2.5-6.5z",
     restart: "M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4",
     warn: "M12 3l10 18H2zM12 10v5M12 18v.5",
+    phone:
+      "M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1 1 .4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8.1 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.8.7a2 2 0 0 1 1.7 2z",
+    message: "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z",
   };
 
   function icon(name, filled) {
@@ -579,6 +619,10 @@
       submit();
     });
 
+    // The latest alert's call buttons, above the input while the alert itself is
+    // scrolled out of view (see updatePinned).
+    ui.pinned = el("div", { className: "cw-pinned", role: "region", "aria-label": ALERT_LABEL, hidden: true });
+
     ui.panel = el(
       "div",
       {
@@ -593,7 +637,7 @@
         header,
         ui.confirm,
         ui.log,
-        el("div", { className: "cw-footer" }, [ui.form, el("p", { className: "cw-notice", text: config.notice })]),
+        el("div", { className: "cw-footer" }, [ui.pinned, ui.form, el("p", { className: "cw-notice", text: config.notice })]),
       ]
     );
     ui.panel.addEventListener("keydown", function (event) {
@@ -623,21 +667,41 @@
   function renderAll() {
     while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
     state.messages.forEach(function (m) {
-      ui.log.appendChild(renderMessage(m));
+      ui.log.appendChild(renderMessage(m, false));
     });
     renderQuickReplies();
     if (busy) showTyping();
     scrollToEnd();
+    updatePinned();
   }
 
-  function renderMessage(m) {
+  var ALERT_LABEL = "Get help now";
+
+  function callButton(b, className) {
+    // A real link (tel: / sms:), so one tap calls or texts on a phone.
+    var kind = linkKind(b.url);
+    return el("a", { className: className + " cw-" + kind, href: b.url }, [
+      icon(kind === "call" ? "phone" : "message"),
+      el("span", { text: b.title }),
+    ]);
+  }
+
+  function renderMessage(m, live) {
+    var calls = callLinks(m);
     var item = el("div", {
-      className: "cw-message cw-from-" + m.from,
+      className: "cw-message cw-from-" + m.from + (calls.length ? " cw-alert" : ""),
       "data-id": m.id,
       "data-status": m.from === "user" ? m.status : null,
     });
-    var bubble = el("div", { className: "cw-bubble" });
+    // An urgent reply that arrives now is announced at once (role="alert");
+    // one restored from storage is not announced again.
+    var bubble = el("div", { className: "cw-bubble", role: calls.length && live ? "alert" : null });
     bubble.appendChild(srOnly(m.from === "user" ? "You said: " : "Assistant: "));
+    if (calls.length) {
+      bubble.appendChild(
+        el("p", { className: "cw-alert-label" }, [icon("warn"), el("strong", { text: ALERT_LABEL }), srOnly(": ")])
+      );
+    }
     if (m.from === "user") {
       bubble.appendChild(el("p", { className: "cw-user-text", text: m.text }));
     } else {
@@ -646,14 +710,23 @@
         var img = httpUrl(m.image);
         if (img) bubble.appendChild(el("img", { className: "cw-image", src: img.href, alt: "Image from the assistant", loading: "lazy" }));
       }
-      var links = (m.buttons || []).filter(function (b) {
-        return b.url;
-      });
-      links.forEach(function (b) {
+      (m.buttons || []).forEach(function (b) {
+        if (!b.url || linkKind(b.url) !== "web") return;
         var p = el("p");
         appendLink(p, b.url, b.title);
         bubble.appendChild(p);
       });
+      if (calls.length) {
+        bubble.appendChild(
+          el(
+            "div",
+            { className: "cw-call-actions" },
+            calls.map(function (b) {
+              return callButton(b, "cw-call");
+            })
+          )
+        );
+      }
     }
     item.appendChild(bubble);
     if (m.from === "user" && m.status === "failed") item.appendChild(renderFailure(m));
@@ -771,11 +844,64 @@
     var beforeNode = before ? ui.log.querySelector('[data-id="' + cssEscape(before.id) + '"]') : null;
     replies.forEach(function (r, i) {
       state.messages.splice(at + i, 0, r);
-      var node = renderMessage(r);
+      var node = renderMessage(r, true);
       if (beforeNode) ui.log.insertBefore(node, beforeNode);
       else ui.log.appendChild(node);
     });
     save();
+    updatePinned();
+  }
+
+  // --- the latest alert, pinned above the input ------------------------------
+
+  var pinnedFor = null; // the message the pinned bar repeats
+  var pinObserver = null;
+
+  function latestAlert() {
+    for (var i = state.messages.length - 1; i >= 0; i--) {
+      if (callLinks(state.messages[i]).length) return state.messages[i];
+    }
+    return null;
+  }
+
+  function updatePinned() {
+    // Repeat the latest alert's call buttons above the input, compactly, while
+    // its own buttons are not fully in view (more messages came after it).
+    var alert = latestAlert();
+    if (pinObserver) pinObserver.disconnect();
+    if (!alert) {
+      pinnedFor = null;
+      ui.pinned.hidden = true;
+      while (ui.pinned.firstChild) ui.pinned.removeChild(ui.pinned.firstChild);
+      return;
+    }
+    if (pinnedFor !== alert) {
+      pinnedFor = alert;
+      while (ui.pinned.firstChild) ui.pinned.removeChild(ui.pinned.firstChild);
+      ui.pinned.appendChild(el("p", { className: "cw-pinned-label" }, [icon("warn"), el("span", { text: ALERT_LABEL })]));
+      ui.pinned.appendChild(
+        el(
+          "div",
+          { className: "cw-pinned-actions" },
+          callLinks(alert).map(function (b) {
+            return callButton(b, "cw-call cw-call-compact");
+          })
+        )
+      );
+    }
+    var node = ui.log.querySelector('[data-id="' + cssEscape(alert.id) + '"] .cw-call-actions');
+    if (!node || typeof IntersectionObserver !== "function") {
+      ui.pinned.hidden = false;
+      return;
+    }
+    pinObserver = new IntersectionObserver(
+      function (entries) {
+        var entry = entries[entries.length - 1];
+        ui.pinned.hidden = entry.isIntersecting && entry.intersectionRatio > 0.98;
+      },
+      { root: ui.log, threshold: [0, 0.5, 0.99, 1] }
+    );
+    pinObserver.observe(node);
   }
 
   // --- open, close, start over ------------------------------------------------
@@ -856,7 +982,7 @@
     state.messages.push(m);
     save();
     renderQuickReplies();
-    ui.log.appendChild(renderMessage(m));
+    ui.log.appendChild(renderMessage(m, true));
     queue.push(m);
     scrollToEnd();
     pump();

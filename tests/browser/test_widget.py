@@ -201,7 +201,7 @@ INJECTED = """() => {
         found.push('script');
       for (const attr of el.getAttributeNames())
         if (attr.startsWith('on')) found.push(tag + '[' + attr + ']');
-      if (tag === 'a' && !/^(https?|tel|mailto):|^#/.test(el.getAttribute('href') || ''))
+      if (tag === 'a' && !/^(https?|tel|sms|mailto):|^#/.test(el.getAttribute('href') || ''))
         found.push('a[href=' + el.getAttribute('href') + ']');
     }
   }
@@ -658,3 +658,232 @@ def test_storage_none_keeps_nothing_on_the_device(site: Site, page) -> None:
     page.reload()
     open_widget(page)
     expect(user_bubbles(page)).to_have_count(0)
+
+
+# --- urgent replies: an alert with one-tap call and text buttons -------------------
+
+RED_FLAG = "my left arm went numb and my face is drooping"
+CRISIS = "i don't want to live like this anymore"
+URGENT_SIZES = [
+    ("1280", {"width": 1280, "height": 800}),
+    ("360", {"width": 360, "height": 740}),
+]
+
+
+def alert(page):
+    return page.locator(".cw-alert").last
+
+
+def call_link(scope, name: str):
+    return scope.get_by_role("link", name=name, exact=True)
+
+
+def wait_alert(page) -> None:
+    expect(alert(page)).to_be_visible(timeout=REPLY_TIMEOUT)
+    wait_idle(page)
+
+
+def contrast_of(locator) -> float:
+    """WCAG contrast of an element's text colour on its background colour."""
+    return locator.evaluate(
+        """el => {
+          const rgb = c => c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+          const lum = c => {
+            const [r, g, b] = rgb(c).map(v => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+            });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const style = getComputedStyle(el);
+          const a = lum(style.color), b = lum(style.backgroundColor);
+          return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }"""
+    )
+
+
+def assert_input_usable(page) -> None:
+    for part in (".cw-input", ".cw-send"):
+        expect(page.locator(part)).to_be_in_viewport()
+    expect(chat_input(page)).to_be_enabled()
+    chat_input(page).fill("still typing")
+    expect(chat_input(page)).to_have_value("still typing")
+    chat_input(page).fill("")
+
+
+@pytest.mark.parametrize("size, viewport", URGENT_SIZES, ids=["1280x800", "360x740"])
+def test_urgent_reply_is_an_alert_with_one_tap_call(
+    site: Site, browser, size, viewport
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, RED_FLAG)
+    wait_alert(page)
+
+    box = alert(page)
+    expect(box.get_by_role("alert")).to_contain_text("sign of an emergency")
+    expect(box.locator(".cw-icon").first).to_be_visible()
+    call = call_link(box, "Call 911")
+    expect(call).to_have_attribute("href", "tel:911")
+    expect(call).not_to_have_attribute("target", "_blank")
+    expect(call).to_be_in_viewport()
+    assert call.bounding_box()["height"] >= 44  # an easy tap target
+    assert contrast_of(call) >= 4.5
+    assert contrast_of(box.locator(".cw-bubble")) >= 4.5
+    # It looks unlike an FAQ answer.
+    faq_background = "rgb(238, 242, 245)"
+    expect(box.locator(".cw-bubble")).not_to_have_css(
+        "background-color", faq_background
+    )
+    # The one action is to call: no quick replies, referral or disclaimer after it.
+    expect(page.locator(".cw-chip")).to_have_count(0)
+    expect(conversation(page)).not_to_contain_text("Book a visit")
+    expect(conversation(page)).not_to_contain_text("general education")
+    assert alert(page).evaluate("el => !el.nextElementSibling")  # the last message
+    expect(page.locator(".cw-pinned")).to_be_hidden()  # the alert itself is in view
+    assert_input_usable(page)
+    page.add_script_tag(path=str(AXE))
+    assert serious_violations(page) == [], f"urgent reply at {size}"
+    page.screenshot(path=str(ARTIFACTS / f"urgent-{size}.png"), animations="disabled")
+
+    # More messages follow: the alert's buttons stay in reach above the input.
+    ask(page, "how long does physical therapy take to work?")
+    expect(conversation(page)).to_contain_text(
+        "no fixed timeline", timeout=REPLY_TIMEOUT
+    )
+    wait_idle(page)
+    pinned = page.get_by_role("region", name="Get help now")
+    expect(pinned).to_be_visible()
+    expect(call_link(pinned, "Call 911")).to_have_attribute("href", "tel:911")
+    expect(call_link(pinned, "Call 911")).to_be_in_viewport()
+    assert_input_usable(page)
+    assert serious_violations(page) == [], f"pinned alert at {size}"
+    page.screenshot(
+        path=str(ARTIFACTS / f"urgent-{size}-pinned.png"), animations="disabled"
+    )
+    # Scrolled back to the alert: no need to repeat it.
+    page.locator(".cw-log").evaluate(
+        """log => {
+          const a = log.querySelector('.cw-alert .cw-call-actions');
+          log.scrollTop = a.offsetTop - 40;
+        }"""
+    )
+    expect(pinned).to_be_hidden()
+    assert watch.dialogs == [] and watch.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("size, viewport", URGENT_SIZES, ids=["1280x800", "360x740"])
+def test_urgent_crisis_reply_calls_and_texts_the_crisis_line(
+    site: Site, browser, size, viewport
+):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, CRISIS)
+    wait_alert(page)
+    box = alert(page)
+    expect(box.get_by_role("alert")).to_contain_text("You don't have to face it alone")
+    links = box.locator(".cw-call")
+    expect(links).to_have_text(["Call 988", "Text 988", "Call 911"])
+    hrefs = [links.nth(i).get_attribute("href") for i in range(3)]
+    assert hrefs == ["tel:988", "sms:988", "tel:911"]
+    for i in range(3):
+        expect(links.nth(i)).to_be_in_viewport()
+        assert contrast_of(links.nth(i)) >= 4.5
+    expect(page.locator(".cw-chip")).to_have_count(0)
+    assert_input_usable(page)
+    page.add_script_tag(path=str(AXE))
+    assert serious_violations(page) == [], f"crisis reply at {size}"
+    page.screenshot(path=str(ARTIFACTS / f"crisis-{size}.png"), animations="disabled")
+
+    # After a reload the alert is still there, but not announced again.
+    page.reload()
+    expect(alert(page).locator(".cw-call")).to_have_count(3)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert watch.dialogs == [] and watch.errors == []
+    context.close()
+
+
+def test_urgent_link_buttons_are_never_sent_as_payloads(site: Site, page) -> None:
+    reply = [
+        {
+            "recipient_id": "x",
+            "text": "Call now.",
+            "buttons": [
+                {"title": "Call 911", "url": "tel:911", "payload": "/book_appointment"},
+                {"title": "Text 988", "url": "sms:+1988"},
+                {"title": "Bad call", "url": "tel:911;phone-context=x"},
+                {"title": "Bad link", "url": "javascript:alert(1)", "payload": "/x"},
+            ],
+        }
+    ]
+    sent: list[dict] = []
+
+    def webhook(route) -> None:
+        sent.append(json.loads(route.request.post_data or "{}"))
+        route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(reply),
+        )
+
+    page.route(WEBHOOK, webhook)
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "hello")
+    wait_alert(page)
+    links = alert(page).locator(".cw-call")
+    expect(links).to_have_text(["Call 911", "Text 988"])
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == [
+        "tel:911",
+        "sms:+1988",
+    ]
+    expect(page.locator(".cw-chip")).to_have_count(0)  # nothing to send back
+    assert all(
+        "payload" not in b for b in stored(page)["messages"][-1]["buttons"]
+    ), stored(page)["messages"][-1]
+    assert [m["message"] for m in sent] == ["hello"]
+    assert page.evaluate(INJECTED) == []
+
+
+@pytest.fixture(scope="module")
+def site_112(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo page and an assistant for a clinic whose emergency number is 112."""
+    demo_port = free_port()
+    assistant = LiveAssistant(
+        tmp_path_factory.mktemp("widget-112"),
+        cors=[f"http://127.0.0.1:{demo_port}"],
+        env={"CLINIC_EMERGENCY_NUMBER": "112"},
+    )
+    demo = None
+    try:
+        assistant.start()
+        demo = start_demo(demo_port, assistant.url)
+        yield Site(assistant, demo_port, demo_port)
+    finally:
+        if demo:
+            stop(demo)
+        assistant.stop()
+
+
+def test_urgent_links_follow_the_clinics_emergency_number(site_112: Site, page):
+    # The REST reply itself: the text and the link both say 112.
+    (answer,) = site_112.assistant.send("urgent-112", RED_FLAG)
+    assert "Call 112 now" in answer["text"]
+    assert answer["buttons"] == [{"title": "Call 112", "url": "tel:112"}]
+    # And in the widget.
+    page.goto(site_112.url)
+    open_widget(page)
+    ask(page, RED_FLAG)
+    wait_alert(page)
+    expect(call_link(alert(page), "Call 112")).to_have_attribute("href", "tel:112")
+    expect(alert(page)).not_to_contain_text("911")

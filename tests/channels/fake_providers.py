@@ -135,7 +135,7 @@ class FakeProviders:
         if method != "chat.postMessage":
             return 200, {"ok": True}
         buttons = [
-            {"title": e["text"]["text"], "payload": e["value"]}
+            _button(e["text"]["text"], e.get("value"), e.get("url"))
             for block in data.get("blocks") or []
             if block.get("type") == "actions"
             for e in block.get("elements", [])
@@ -172,7 +172,7 @@ class FakeProviders:
         if method == "sendMessage":
             markup = json.loads(data.get("reply_markup") or "{}")
             buttons = [
-                {"title": b["text"], "payload": b.get("callback_data", "")}
+                _button(b["text"], b.get("callback_data", ""), b.get("url"))
                 for row in markup.get("inline_keyboard", [])
                 for b in row
             ]
@@ -226,6 +226,13 @@ class FakeProviders:
             f"timed out waiting for {provider} messages to {recipient}: "
             f"{[s.text[:80] for s in self.to(provider, recipient)]}"
         )
+
+
+def _button(title: str, payload: Any, url: Any) -> dict[str, str]:
+    """A recorded button: a choice (title, payload) or a link (title, url)."""
+    if url:
+        return {"title": title, "url": url}
+    return {"title": title, "payload": payload}
 
 
 def _json(body: bytes) -> dict[str, Any]:

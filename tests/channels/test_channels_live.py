@@ -22,6 +22,7 @@ import pytest
 
 from actions.settings import load_settings
 from channels.formatting import SMS_LIMIT, with_options
+from channels.links import CALL, TEXT, link_kind, links, with_links
 from tests.channels.conftest import ENV, PUBLIC_BASE_URL, WHATSAPP_MAX_LENGTH
 from tests.channels.fake_providers import FakeProviders, Sent
 from tests.channels.signing import hub_headers, slack_headers, twilio_request
@@ -193,16 +194,24 @@ def words(messages: list[str]) -> list[str]:
     return html.unescape(" ".join(messages)).split()
 
 
+# Link buttons each channel writes under the text because it can't show them
+# as buttons (Telegram: no tel:/sms: button URLs; Messenger: no sms: button).
+WRITTEN_LINKS = {"slack": set(), "messenger": {TEXT}, "telegram": {CALL, TEXT}}
+
+
 def expected_texts(channel: str, rest_replies: list[dict]) -> list[str]:
     """What the channel should show for the REST replies: same text, options numbered
-    on text-only channels (native buttons elsewhere)."""
+    and links written out on text-only channels (native buttons elsewhere)."""
     texts = []
     for reply in rest_replies:
         buttons = reply.get("buttons") or []
         if buttons and channel in TEXT_ONLY:
             texts.append(with_options(reply.get("text"), buttons))
         else:
-            texts.append(reply.get("text") or "")
+            written = [
+                b for b in links(buttons) if link_kind(b) in WRITTEN_LINKS[channel]
+            ]
+            texts.append(with_links(reply.get("text") or "", written))
     return texts
 
 
@@ -452,3 +461,44 @@ def test_safety_replies_match_rest_on_every_channel(
     assert must_contain in rest[0]["text"]
     assert must_contain in html.unescape(sent[0].text)
     assert words([m.text for m in sent]) == words(expected_texts(channel, rest))
+
+    # The same call links everywhere, each channel in its own way; nothing else.
+    calls = [b for b in rest[0]["buttons"] if link_kind(b) == CALL]
+    assert calls and all("payload" not in b for b in rest[0]["buttons"])
+    said = html.unescape("\n".join(m.text for m in sent))
+    assert "Reply 1" not in said and "Book a visit" not in said
+    if channel == "slack":
+        assert sent[0].buttons == [
+            {"title": b["title"], "url": b["url"]} for b in rest[0]["buttons"]
+        ]
+    elif channel == "messenger":
+        assert [(b["type"], b["payload"]) for b in sent[0].buttons] == [
+            ("phone_number", b["url"][len("tel:") :]) for b in calls
+        ]
+    else:
+        assert all(not m.buttons for m in sent)
+        for button in calls:
+            assert f"\n{button['title']}" in said  # "Call 911" on its own line
+
+
+def test_a_slack_link_click_never_reaches_the_assistant(live, fake_api):
+    patient = Patient("slack")
+    say(live, fake_api, patient, RED_FLAG, lambda s: any(m.buttons for m in s))
+    before = user_events(live, patient.sender_id)
+    payload = {
+        "type": "block_actions",
+        "user": {"id": patient.sender_id},
+        "channel": {"id": patient.recipient},
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [
+            {"type": "button", "action_id": "link-0", "url": "tel:911"}  # no value
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = slack_headers(
+        ENV["SLACK_SIGNING_SECRET"], body, "application/x-www-form-urlencoded"
+    )
+    status, answer = live.post(WEBHOOK["slack"], body, headers)
+    assert status == 200, answer
+    time.sleep(1.0)
+    assert user_events(live, patient.sender_id) == before

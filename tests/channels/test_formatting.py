@@ -169,8 +169,8 @@ def test_with_options_adds_the_prompt_and_shows_links():
     )
     assert text == (
         "The best next step is an assessment.\n"
-        "Reply 1 to book a visit, 2 to ask another question.\n"
-        "Our site: https://x.org"
+        "Our site: https://x.org\n"
+        "Reply 1 to book a visit, 2 to ask another question."
     )
 
 
