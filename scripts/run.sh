@@ -9,8 +9,11 @@ HOST=${HOST:-127.0.0.1}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 DEMO_PORT=${DEMO_PORT:-8080}
-# Origins allowed to call the Rasa server from a browser (space-separated).
+# Origins allowed to call the Rasa server from a browser (space-separated): the
+# REST channel's `--cors` below, and the Socket.IO channel reads it from the
+# environment (channels/socketio.py), so both allow the same pages.
 CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${DEMO_PORT} http://localhost:${DEMO_PORT}"}
+export CORS_ORIGINS
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Shared secret between the Rasa server and the action server (endpoints.yml).
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}
