@@ -30,7 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.fallback import offline_reply
-from channels.guard import clean_text, empty_reply, read_rest_body, too_long_reply
+from channels.guard import read_rest_body, screen_text
 from persistence import readiness
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 from persistence.redacting import RedactingSQLTrackerStore
@@ -124,15 +124,12 @@ class ResilientRestInput(RestInput):
         sender_id, raw_text, error = read_rest_body(request.body or b"")
         if error:
             return response.json({"error": error.message}, status=error.status)
-        text = clean_text(raw_text)
-        if not text:
-            return self._reply(sender_id, [empty_reply()])
-        limit = self.settings.max_message_chars
-        if len(text) > limit:
-            return self._reply(
-                sender_id,
-                [too_long_reply(len(text), limit, self._emergency_in(text))],
-            )
+        screened = screen_text(
+            raw_text, self.settings.max_message_chars, self.settings.emergency_number
+        )
+        if screened.text is None:  # empty or over-long: a short reply instead
+            return self._reply(sender_id, [screened.reply])
+        text = screened.text
         metadata: Optional[Dict[Text, Any]] = self.get_metadata(request)
         use_strict_tracker_store(request.app)
         STORE_FAILURE.set(None)
@@ -181,17 +178,6 @@ class ResilientRestInput(RestInput):
         texts = offline_reply(parse, agent.domain.responses, self.settings)
         logger.warning("No reply from the actions; sent the offline answer")
         return self._reply(sender_id, texts, "actions-unavailable")
-
-    def _emergency_in(self, text: Text) -> Optional[Text]:
-        """The emergency number, if an over-long message shows a red flag or crisis."""
-        from components.safety import classify
-
-        category = classify(text[:5000])
-        return (
-            self.settings.emergency_number
-            if category in ("red_flag", "crisis")
-            else None
-        )
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]

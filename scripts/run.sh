@@ -9,7 +9,9 @@ HOST=${HOST:-127.0.0.1}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 RASA_PORT=${RASA_PORT:-5005}
 DEMO_PORT=${DEMO_PORT:-8080}
-# Origins allowed to call the Rasa server from a browser (space-separated).
+# Origins allowed to call the Rasa server from a browser (space-separated): the
+# REST channel's `--cors` below, and the Socket.IO channel reads it from the
+# environment (channels/socketio.py), so both allow the same pages.
 CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${DEMO_PORT} http://localhost:${DEMO_PORT}"}
 # Seconds to wait for the Rasa server to answer and to reach the action server.
 READY_TIMEOUT=${READY_TIMEOUT:-180}

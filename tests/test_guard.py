@@ -136,6 +136,24 @@ def test_channel_guard_answers_long_and_empty_messages_itself():
     assert out.messages[1]["text"].startswith("If this is an emergency, call 911")
 
 
+def test_channel_guard_caps_messages_starting_with_a_slash():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guard import guard_messages
+
+    seen = []
+
+    async def on_new_message(message):
+        seen.append(message.text)
+
+    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    out = CollectingOutputChannel()
+    _run(guarded(UserMessage("/" + "x" * 1_100_000, out, "s")))
+    _run(guarded(UserMessage('/faq{"faq_topic":"pt_timeline"}', out, "s")))
+    assert seen == ['/faq{"faq_topic":"pt_timeline"}']
+    assert "1,100,001 characters" in out.messages[0]["text"]
+
+
 def test_guarded_socketio_channel_builds_with_the_guard():
     from channels.socketio import GuardedSocketIOInput
 

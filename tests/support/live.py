@@ -79,6 +79,10 @@ class LiveAssistant:
         self.env = base_env(env)
         self.env.setdefault("ACTION_SERVER_TOKEN", secrets.token_hex(24))
         self.cors = cors or []
+        # As scripts/run.sh: one allow-list, `--cors` for REST and CORS_ORIGINS for
+        # Socket.IO (channels/socketio.py); `env` may still set its own.
+        if "CORS_ORIGINS" not in (env or {}):
+            self.env["CORS_ORIGINS"] = " ".join(self.cors)
         self.credentials = self.workdir / "credentials.yml"
         self.credentials.write_text(
             credentials or "persistence.channel.ResilientRestInput:\n"
