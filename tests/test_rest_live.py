@@ -59,7 +59,7 @@ def test_full_disclaimer_once_then_the_reminder(assistant):
     replies = assistant.send("rest-disclaimer", "what stretches help neuropathy")
     said = " ".join(texts(replies))
     assert "Reminder: general information only" in said
-    assert "can't examine you" not in said
+    assert "about your own care" not in said  # the full note's second sentence
 
 
 def test_clinic_details_reach_the_responses(assistant):
