@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import re
 import statistics
 import sys
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from actions.faq import ActionAnswerFaq  # noqa: E402
+from actions.faq import ActionAnswerFaq, ActionTellMeMore  # noqa: E402
 from actions.settings import ClinicSettings, load_settings  # noqa: E402
 from actions.topics import TOPICS  # noqa: E402
 
@@ -41,6 +42,7 @@ LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]*)\)")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
+@functools.lru_cache(maxsize=1)
 def load_responses() -> Dict[str, List[Dict[str, Any]]]:
     responses: Dict[str, List[Dict[str, Any]]] = {}
     for path in RESPONSE_FILES:
@@ -115,12 +117,7 @@ def reply(
     settings = settings or load_settings(environ={})
     tracker = tracker_for(topic, settings, later, full)
     dispatcher = CollectingDispatcher()
-    action = ActionAnswerFaq(settings)
-    if full:
-        import actions.faq as faq
-
-        more = getattr(faq, "ActionTellMeMore", None)
-        action = more(settings) if more else action
+    action = ActionTellMeMore(settings) if full else ActionAnswerFaq(settings)
     asyncio.run(action.run(dispatcher, tracker, {}))
     responses = load_responses()
     return [render(m, responses, tracker.slots) for m in dispatcher.messages]

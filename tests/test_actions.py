@@ -272,3 +272,15 @@ def test_every_short_answer_offers_tell_me_more(settings):
         run(ActionAnswerFaq(settings), dispatcher_, make_tracker(faq_message(topic)))
         buttons = dispatcher_.messages[-1]["buttons"]
         assert [b["payload"] for b in buttons] == [tell_me_more_payload(topic)]
+
+
+def test_a_patient_reads_at_most_100_words_before_the_buttons(settings):
+    """Short answer + safety note + referral (scripts/reply_words.py)."""
+    from scripts import reply_words
+
+    for later in (False, True):
+        counts = {
+            t: reply_words.words_before_buttons(reply_words.reply(t, settings, later))
+            for t in TOPICS
+        }
+        assert max(counts.values()) <= 100, counts
