@@ -54,8 +54,12 @@ def test_short_answer_then_tell_me_more_gives_the_full_one(assistant):
         if e.get("event") == "bot"
     ]
     assert sent.count("utter_faq/pt_timeline") == 2  # the same response name twice
-    slots = assistant.tracker("rest-more")["slots"]
-    assert slots["answer_detail"] is None  # reset after the full answer
+    detail = [
+        e["value"]
+        for e in assistant.tracker("rest-more")["events"]
+        if e.get("event") == "slot" and e.get("name") == "answer_detail"
+    ]
+    assert detail == ["full", None]  # set by the user turn, reset by the action
 
     typed = assistant.send("rest-more", "tell me more")  # again, in words
     assert typed[0]["text"].startswith("There is no fixed timeline")
