@@ -19,7 +19,7 @@ PYTHON ?= $(shell scripts/find_python.sh)
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
-.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench run purge-conversations forget-conversation clean
+.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench run review-sheet purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -32,6 +32,7 @@ help:
 	@echo "make lint      black, ruff and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
 	@echo "make bench     speed and memory, ours vs Rasa's default recipe"
+	@echo "make review-sheet  the clinicians' review sheet (HTML + PDF) in var/review/"
 	@echo "make purge-conversations DAYS=30   delete conversations older than DAYS"
 	@echo "make forget-conversation SENDER=id delete one person's conversation"
 
@@ -95,6 +96,12 @@ eval: train
 # Speed and memory, ours vs Rasa's default recipe (not part of `make test`).
 bench: install
 	$(BIN)/python scripts/bench.py
+
+# The clinical review sheet: var/review/review-sheet.html and .pdf (printed by
+# Debian's headless Chromium, installed if missing).
+review-sheet: install
+	@test -x /usr/bin/chromium || scripts/install_browser.sh
+	$(BIN)/python scripts/review_sheet.py
 
 run: train
 	@scripts/run.sh "$$(scripts/train_if_needed.sh --print)"

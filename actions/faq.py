@@ -21,11 +21,27 @@ SHORT_DISCLAIMER = "utter_disclaimer_short"
 # Safety hints whose one action is to call (or text) now: they carry call
 # buttons, and nothing is added after the answer (no disclaimer, no referral).
 URGENT_HINTS = frozenset({"red_flag", "crisis", "crisis_someone_else", "overdose"})
+# "Tell me more": the short answer comes first; this button asks for the full one.
+# Its user turn sets the answer_detail slot (domain.yml, from_intent), so when the
+# action sends utter_faq/<id> again Rasa renders the variation whose condition is
+# answer_detail: full (data/responses/faq.yml). The action then resets the slot.
+TELL_ME_MORE = "Tell me more"
+DETAIL_SLOT = "answer_detail"
+FULL_DETAIL = "full"
 
 
 def topic_payload(topic_id: str) -> str:
     """Button payload that asks for one topic directly (bypasses the classifier)."""
     return "/faq" + json.dumps({TOPIC_ENTITY: topic_id})
+
+
+def tell_me_more_payload(topic_id: str) -> str:
+    """The "Tell me more" button's payload: the full answer of one topic."""
+    return "/tell_me_more" + json.dumps({TOPIC_ENTITY: topic_id})
+
+
+def wants_full_answer(tracker: Tracker) -> bool:
+    return tracker.get_slot(DETAIL_SLOT) == FULL_DETAIL
 
 
 def current_session(tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -101,8 +117,17 @@ class FaqAction(Action, ABC):
             disclaimer_full=self.settings.disclaimer_full,
             disclaimer_short=self.settings.disclaimer_short,
         )
-        dispatcher.utter_message(response=topic.referral_response)
-        return [SlotSet("last_faq_topic", topic.id)]
+        # After the short answer the referral also offers the full one.
+        more = [] if wants_full_answer(tracker) else [self.more_button(topic)]
+        dispatcher.utter_message(response=topic.referral_response, buttons=more)
+        events: List[EventType] = [SlotSet("last_faq_topic", topic.id)]
+        if tracker.get_slot(DETAIL_SLOT) is not None:
+            events.append(SlotSet(DETAIL_SLOT, None))
+        return events
+
+    @staticmethod
+    def more_button(topic: Topic) -> Dict[Text, Text]:
+        return {"title": TELL_ME_MORE, "payload": tell_me_more_payload(topic.id)}
 
     def not_sure(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -161,3 +186,23 @@ class ActionNotSure(FaqAction):
         domain: DomainDict,
     ) -> List[EventType]:
         return self.not_sure(dispatcher, tracker)
+
+
+class ActionTellMeMore(FaqAction):
+    """The full answer after "Tell me more" (the button's topic, else the last one)."""
+
+    def name(self) -> Text:
+        return "action_tell_me_more"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        topic_id = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
+        topic_id = topic_id or tracker.get_slot("last_faq_topic")
+        if topic_id not in TOPICS:
+            dispatcher.utter_message(response="utter_more_which_topic")
+            return [SlotSet(DETAIL_SLOT, None)]
+        return self.answer(dispatcher, tracker, TOPICS[topic_id])

@@ -9,7 +9,14 @@ import pytest
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import URGENT_HINTS, ActionAnswerFaq, ActionNotSure, topic_payload
+from actions.faq import (
+    URGENT_HINTS,
+    ActionAnswerFaq,
+    ActionNotSure,
+    ActionTellMeMore,
+    tell_me_more_payload,
+    topic_payload,
+)
 from actions.session import ActionSessionStart
 from actions.settings import load_settings
 from actions.topics import TOPICS
@@ -43,6 +50,13 @@ def test_first_answer_of_a_session_gets_the_full_disclaimer(dispatcher, settings
     ]
     assert dispatcher.messages[1]["disclaimer_full"] == settings.disclaimer_full
     assert events == [SlotSet("last_faq_topic", "pt_timeline")]
+    # The answer is the short variation; the referral also offers the full one.
+    assert dispatcher.messages[2]["buttons"] == [
+        {
+            "title": "Tell me more",
+            "payload": '/tell_me_more{"faq_topic": "pt_timeline"}',
+        }
+    ]
 
 
 def test_later_answers_get_the_short_reminder(dispatcher, settings):
@@ -233,3 +247,85 @@ def test_no_hint_without_a_safety_guess(dispatcher, settings):
     run(ActionAnswerFaq(settings), dispatcher, make_tracker(faq_message("symptoms")))
 
     assert not any(r.startswith("utter_safety_hint") for r in responses(dispatcher))
+
+
+# --- "Tell me more": the short answer first, the full one on request ------------------
+
+
+def tell_me_more(topic=None) -> dict:
+    entities = [{"entity": "faq_topic", "value": topic}] if topic else []
+    return {
+        "text": tell_me_more_payload(topic) if topic else "tell me more",
+        "intent": {"name": "tell_me_more", "confidence": 1.0},
+        "entities": entities,
+    }
+
+
+FULL = {"answer_detail": "full"}  # set by the tell_me_more user turn (domain.yml)
+
+
+def test_tell_me_more_payload_names_its_topic():
+    assert tell_me_more_payload("tens") == '/tell_me_more{"faq_topic": "tens"}'
+
+
+def test_tell_me_more_sends_the_same_response_and_resets_the_slot(dispatcher, settings):
+    earlier = [SESSION, bot("utter_faq/tens"), bot("utter_disclaimer_full")]
+    tracker = make_tracker(tell_me_more("tens"), events=earlier, slots=FULL)
+    events = run(ActionTellMeMore(settings), dispatcher, tracker)
+
+    # Rasa renders utter_faq/tens with answer_detail=full: the full variation
+    # (tests/test_answer_detail.py runs that part of Rasa).
+    assert responses(dispatcher) == [
+        "utter_faq/tens",
+        "utter_disclaimer_short",
+        "utter_referral_therapist",
+    ]
+    assert dispatcher.messages[-1]["buttons"] == []  # nothing more to tell
+    assert events == [
+        SlotSet("last_faq_topic", "tens"),
+        SlotSet("answer_detail", None),
+    ]
+
+
+def test_typed_tell_me_more_expands_the_last_topic(dispatcher, settings):
+    slots = {**FULL, "last_faq_topic": "sleep"}
+    tracker = make_tracker(tell_me_more(), events=[SESSION], slots=slots)
+    run(ActionTellMeMore(settings), dispatcher, tracker)
+
+    assert responses(dispatcher)[0] == "utter_faq/sleep"
+
+
+def test_the_button_topic_wins_over_the_last_topic(dispatcher, settings):
+    slots = {**FULL, "last_faq_topic": "sleep"}
+    tracker = make_tracker(tell_me_more("tens"), events=[SESSION], slots=slots)
+    run(ActionTellMeMore(settings), dispatcher, tracker)
+
+    assert responses(dispatcher)[0] == "utter_faq/tens"
+
+
+def test_tell_me_more_without_a_topic_asks_which(dispatcher, settings):
+    tracker = make_tracker(tell_me_more(), events=[SESSION], slots=FULL)
+    events = run(ActionTellMeMore(settings), dispatcher, tracker)
+
+    assert responses(dispatcher) == ["utter_more_which_topic"]
+    assert events == [SlotSet("answer_detail", None)]
+
+
+def test_every_short_answer_offers_tell_me_more(settings):
+    for topic in TOPICS:
+        dispatcher_ = CollectingDispatcher()
+        run(ActionAnswerFaq(settings), dispatcher_, make_tracker(faq_message(topic)))
+        buttons = dispatcher_.messages[-1]["buttons"]
+        assert [b["payload"] for b in buttons] == [tell_me_more_payload(topic)]
+
+
+def test_a_patient_reads_at_most_100_words_before_the_buttons(settings):
+    """Short answer + safety note + referral (scripts/reply_words.py)."""
+    from scripts import reply_words
+
+    for later in (False, True):
+        counts = {
+            t: reply_words.words_before_buttons(reply_words.reply(t, settings, later))
+            for t in TOPICS
+        }
+        assert max(counts.values()) <= 100, counts

@@ -85,6 +85,43 @@ def test_offline_faq_answer_has_the_static_safety_note_and_contact():
     assert clinic.phone in texts[2]
 
 
+TWO_VARIATIONS = {
+    "utter_faq/tens": [
+        {"text": "TENS is a small device."},
+        {
+            "condition": [{"type": "slot", "name": "answer_detail", "value": "full"}],
+            "text": "TENS is a small device. The full answer.",
+        },
+    ]
+}
+
+
+def test_offline_question_gets_the_full_answer():
+    """Offline there is no "Tell me more" to follow the short answer."""
+    clinic = load_settings(environ={})
+    texts = offline_reply(faq_parse(0.9), TWO_VARIATIONS, clinic)
+    assert texts[0] == "TENS is a small device. The full answer."
+
+
+@pytest.mark.parametrize("intent", ["tell_me_more", "faq"])
+def test_offline_button_payload_answers_its_topic(intent):
+    clinic = load_settings(environ={})
+    parse = {
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [{"entity": "faq_topic", "value": "tens"}],
+    }
+    texts = offline_reply(parse, TWO_VARIATIONS, clinic)
+    assert texts[0] == "TENS is a small device. The full answer."
+    assert clinic.phone in texts[2]
+
+
+def test_offline_tell_me_more_without_a_topic_apologises():
+    clinic = load_settings(environ={})
+    parse = {"intent": {"name": "tell_me_more", "confidence": 1.0}, "entities": []}
+    (text,) = offline_reply(parse, TWO_VARIATIONS, clinic)
+    assert "technical problem" in text
+
+
 def test_offline_reply_without_a_confident_answer_apologises():
     clinic = load_settings(environ={})
     (text,) = offline_reply(faq_parse(0.1), RESPONSES, clinic)

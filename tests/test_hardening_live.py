@@ -194,6 +194,7 @@ FAQ = "how long does physical therapy take to work?"
 def assert_offline_faq(replies) -> None:
     said = [r["text"] for r in replies]
     assert "no fixed timeline" in said[0].lower()
+    assert "three things affect" in said[0].lower()  # the full answer, offline
     assert any("not medical advice" in t for t in said)
     assert any("call" in t for t in said[1:])
 

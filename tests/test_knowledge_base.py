@@ -47,7 +47,10 @@ def examples_by_intent(paths: List[Path]) -> Dict[str, List[str]]:
 
 TRAINING = examples_by_intent(sorted((ROOT / "data" / "nlu").glob("*.yml")))
 HELD_OUT = examples_by_intent([HELDOUT])
-ANSWERS = kb.load_answers()
+VARIANTS = kb.load_variants()
+ANSWERS = kb.load_answers()  # the full answers
+SHORT_ANSWERS = kb.load_answers(variant="short")  # what a patient sees first
+REGISTRY = kb.load_registry()
 TOPIC_IDS = sorted(TOPICS)
 
 
@@ -97,12 +100,183 @@ def test_out_of_scope_covers_everyday_subjects():
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))
 def test_answer_is_chat_sized_plain_and_cited(name):
-    known = {s["title"] for s in kb.load_registry().values()}
-    body, titles = kb.split_answer(ANSWERS[name])
-    assert titles, "no Sources line"
-    assert set(titles) <= known
+    known = {s["short"] for s in REGISTRY.values()}
+    body, names = kb.split_answer(ANSWERS[name])
+    assert names, "no Sources line"
+    assert set(names) <= known
     assert kb.MIN_WORDS <= len(kb.words(body)) <= kb.MAX_WORDS
     assert kb.grade_level(body) <= kb.MAX_GRADE
+    assert kb.citation_problems(ANSWERS[name], REGISTRY) == []
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_short_answer_comes_first_answers_at_once_and_fits_a_phone(name):
+    short, full = VARIANTS[name]["short"], VARIANTS[name]["full"]
+    assert short != full, "no short variation"
+    body, names = kb.split_answer(short)
+    filled = kb.filled(body, kb.clinic_values())  # as the patient reads it
+    assert len(kb.words(filled)) <= kb.MAX_SHORT_WORDS
+    # Its first sentence is the full answer's, which answers the question.
+    assert kb.first_sentence(body) == kb.first_sentence(kb.split_answer(full)[0])
+    assert kb.grade_level(body) <= kb.MAX_GRADE
+    assert kb.citation_problems(short, REGISTRY) == []
+    assert set(names) == set(kb.split_answer(full)[1])  # the same sources
+
+
+def test_each_answer_has_a_default_and_a_full_variation():
+    responses = yaml.safe_load(kb.FAQ_RESPONSES.read_text())["responses"]
+    for name, variations in responses.items():
+        defaults = [v for v in variations if not v.get("condition")]
+        fulls = [v for v in variations if kb.is_full(v)]
+        assert (len(defaults), len(fulls), len(variations)) == (1, 1, 2), name
+        assert variations[0] is defaults[0], f"{name}: the short answer goes first"
+
+
+@pytest.mark.parametrize(
+    "text, first",
+    [
+        ("Yes, it can. More here.", "Yes, it can"),
+        ("Some habits help:\n- Walk.", "Some habits help"),
+        ("PT (physical therapy) helps! Really.", "PT (physical therapy) helps"),
+        ("No end", "No end"),
+    ],
+)
+def test_first_sentence(text, first):
+    assert kb.first_sentence(text) == first
+
+
+def test_short_answers_keep_the_urgent_advice_of_their_topic():
+    """Where the full answer sends people to urgent care, so does the short one."""
+    urgent = re.compile(r"emergency|urgent care|crisis|\{emergency_number\}", re.I)
+    for name, v in VARIANTS.items():
+        if urgent.search(kb.split_answer(v["full"])[0]):
+            assert urgent.search(kb.split_answer(v["short"])[0]), name
+
+
+# --- sources and links ---------------------------------------------------------------
+
+
+def test_every_source_has_a_short_name_and_an_empty_or_https_url():
+    shorts = [s["short"] for s in REGISTRY.values()]
+    assert len(set(shorts)) == len(shorts)
+    for doc_id, source in REGISTRY.items():
+        assert source["short"].strip() and ";" not in source["short"], doc_id
+        assert kb.url_problem(source.get("url", "")) is None, doc_id
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("", True),
+        ("https://example-clinic.org/articles/nerve-pain", True),
+        ("https://www.example.org/a?b=1#c", True),
+        ("http://example.org/a", False),
+        ("javascript:alert(1)", False),
+        ("https://localhost/a", False),
+        ("https://exa mple.org", False),
+        ("https://example.org/a(b)", False),
+        (" https://example.org", False),
+        ("https://user:pw@example.org", False),
+        ("example.org", False),
+    ],
+)
+def test_url_check(url, ok):
+    assert (kb.url_problem(url) is None) is ok, kb.url_problem(url)
+
+
+def test_every_cited_name_is_registered_and_linked_as_the_registry_says():
+    for name, v in VARIANTS.items():
+        for text in v.values():
+            assert kb.citation_problems(text, REGISTRY) == [], name
+
+
+def test_citations_link_when_the_registry_has_a_url(tmp_path, monkeypatch):
+    registry = tmp_path / "sources.yml"
+    data = yaml.safe_load(kb.SOURCES_REGISTRY.read_text())
+    data["sources"]["doc5"]["url"] = "https://example-clinic.org/rehab"
+    registry.write_text(yaml.safe_dump(data))
+    answers = tmp_path / "faq.yml"
+    answers.write_text(kb.FAQ_RESPONSES.read_text())
+    monkeypatch.setattr(kb, "SOURCES_REGISTRY", registry)
+    linked = kb.load_registry()
+    text = VARIANTS["utter_faq/flare_ups"]["short"]
+    assert kb.citation_problems(text, linked)  # stale: now it must be a link
+
+    assert kb.write_citations(answers) == 2 * sum(
+        "Rehab framework" in v["full"] for v in VARIANTS.values()
+    )
+    rewritten = kb.load_variants([answers])["utter_faq/flare_ups"]["short"]
+    assert rewritten.endswith(
+        "Sources: [Rehab framework](https://example-clinic.org/rehab)"
+    )
+    assert kb.citations(rewritten) == [
+        ("Rehab framework", "https://example-clinic.org/rehab")
+    ]
+    assert kb.citation_problems(rewritten, linked) == []
+    assert kb.write_citations(answers) == 0  # idempotent
+
+
+def test_citation_lines_are_up_to_date():
+    """Every Sources line is what --write-citations would write."""
+    for name, v in VARIANTS.items():
+        for text in v.values():
+            line = text.rsplit("\n", 1)[-1]
+            ids = kb.cited_doc_ids(line, REGISTRY)
+            assert line == kb.citation_line(ids, REGISTRY), name
+
+
+# --- US spelling ----------------------------------------------------------------------
+
+
+def patient_texts() -> Dict[str, str]:
+    """Everything the assistant says: answers, domain responses, labels, notes."""
+    texts = {}
+    for name, v in VARIANTS.items():
+        texts[f"{name} (short)"], texts[f"{name} (full)"] = v["short"], v["full"]
+    domain = yaml.safe_load(DOMAIN.read_text())
+    for name, variations in domain["responses"].items():
+        for i, variation in enumerate(variations):
+            titles = " / ".join(b["title"] for b in variation.get("buttons", []))
+            texts[f"{name}[{i}]"] = f"{variation.get('text', '')} {titles}"
+    for topic in TOPICS.values():
+        texts[f"label {topic.id}"] = topic.label
+    clinic = yaml.safe_load((ROOT / "clinic.yml").read_text())
+    for key in ("disclaimer_full", "disclaimer_short", "hours", "staff_response_time"):
+        texts[f"clinic.yml {key}"] = clinic[key]
+    return texts
+
+
+def test_patient_texts_use_us_spelling():
+    found = {n: kb.spelling_problems(t) for n, t in patient_texts().items()}
+    assert {n: p for n, p in found.items() if p} == {}
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("Nerve mobilisation helps.", "mobilisation"),
+        ("Ask about your exercise programme.", "programme"),
+        ("Counselling can help.", "counselling"),
+        ("Practise every day.", "practise"),
+        ("A change in colour.", "colour"),
+        ("They organised a plan.", "organised"),
+        ("We recognise that.", "recognise"),
+        ("Go to the centre.", "centre"),
+        ("Do not stop the the medicine.", "the the"),
+        ("You may recieve a call.", "recieve"),
+    ],
+)
+def test_spelling_check_catches_british_forms_and_slips(text, problem):
+    assert any(problem in p for p in kb.spelling_problems(text))
+
+
+def test_spelling_check_leaves_us_words_alone():
+    text = (
+        "Exercise, exercises and exercising; advise, otherwise, promise, raise, "
+        "rising, surprise, noise, precise, bruising. Practice often, counseling, "
+        "program, center, color, behavior, analyze, this crisis, your hours."
+    )
+    assert kb.spelling_problems(text) == []
 
 
 def test_no_answer_copies_a_source():

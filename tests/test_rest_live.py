@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_knowledge_base import ANSWERS
+from scripts import check_answers as kb
+from tests.test_knowledge_base import SHORT_ANSWERS, VARIANTS
 
 pytestmark = pytest.mark.live
 
@@ -17,7 +18,7 @@ def texts(replies):
 
 
 def answer_start(topic: str) -> str:
-    return ANSWERS[f"utter_faq/{topic}"].split("\n")[0][:60]
+    return SHORT_ANSWERS[f"utter_faq/{topic}"].split("\n")[0][:60]
 
 
 def test_first_question_is_answered_in_the_same_turn(assistant):
@@ -28,6 +29,41 @@ def test_first_question_is_answered_in_the_same_turn(assistant):
     assert said[0].startswith(answer_start("pt_timeline"))
     assert any("general education, not medical advice" in t for t in said)
     assert "Book a visit" in [b["title"] for b in replies[-1].get("buttons", [])]
+
+
+def test_short_answer_then_tell_me_more_gives_the_full_one(assistant):
+    values = kb.clinic_values()
+    short = assistant.send("rest-more", "how long does physical therapy take to work?")
+    assert short[0]["text"] == kb.filled(
+        VARIANTS["utter_faq/pt_timeline"]["short"], values
+    )
+    buttons = {b["title"]: b["payload"] for b in short[-1]["buttons"]}
+    assert buttons["Tell me more"] == '/tell_me_more{"faq_topic": "pt_timeline"}'
+
+    full = assistant.send("rest-more", buttons["Tell me more"])
+    assert full[0]["text"] == kb.filled(
+        VARIANTS["utter_faq/pt_timeline"]["full"], values
+    )
+    assert [b["title"] for b in full[-1]["buttons"]] == [
+        "Book a visit",
+        "Ask another question",
+    ]
+    sent = [
+        (e.get("metadata") or {}).get("utter_action")
+        for e in assistant.tracker("rest-more")["events"]
+        if e.get("event") == "bot"
+    ]
+    assert sent.count("utter_faq/pt_timeline") == 2  # the same response name twice
+    detail = [
+        e["value"]
+        for e in assistant.tracker("rest-more")["events"]
+        if e.get("event") == "slot" and e.get("name") == "answer_detail"
+    ]
+    assert detail == ["full", None]  # set by the user turn, reset by the action
+
+    typed = assistant.send("rest-more", "tell me more")  # again, in words
+    assert typed[0]["text"].startswith("There is no fixed timeline")
+    assert "Three things affect" in typed[0]["text"]
 
 
 SAMPLE = {
@@ -59,7 +95,7 @@ def test_full_disclaimer_once_then_the_reminder(assistant):
     replies = assistant.send("rest-disclaimer", "what stretches help neuropathy")
     said = " ".join(texts(replies))
     assert "Reminder: general information only" in said
-    assert "can't examine you" not in said
+    assert "about your own care" not in said  # the full note's second sentence
 
 
 def test_clinic_details_reach_the_responses(assistant):

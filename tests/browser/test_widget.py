@@ -293,6 +293,57 @@ def test_question_quick_reply_reload_and_start_over(site: Site, page) -> None:
     expect(log).not_to_contain_text("no fixed timeline")
 
 
+def test_short_answer_then_tell_me_more(site: Site, page) -> None:
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "how long does physical therapy take to work?")
+    log = conversation(page)
+    expect(log).to_contain_text("no fixed timeline", timeout=REPLY_TIMEOUT)
+    wait_idle(page)
+    expect(log).not_to_contain_text("Three things affect")  # the short answer
+    chips = page.locator(".cw-quick-replies").get_by_role("button")
+    expect(chips).to_have_text(["Book a visit", "Ask another question", "Tell me more"])
+
+    chips.filter(has_text="Tell me more").click()
+    expect(user_bubbles(page).last).to_have_text("You said: Tell me more")
+    expect(log).to_contain_text("Three things affect", timeout=REPLY_TIMEOUT)
+    wait_idle(page)
+    expect(chips).to_have_text(["Book a visit", "Ask another question"])
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(
+        path=str(ARTIFACTS / "widget-tell-me-more.png"), animations="disabled"
+    )
+
+
+def test_a_cited_source_with_a_url_is_a_safe_link(site: Site, page) -> None:
+    reply = [
+        {
+            "recipient_id": "x",
+            "text": "An answer.\nSources: [Rehab framework]"
+            "(https://example-clinic.org/rehab); How PT helps",
+        }
+    ]
+    page.route(
+        WEBHOOK,
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(reply),
+        ),
+    )
+    page.goto(site.url)
+    open_widget(page)
+    ask(page, "hello")
+    answer = bot_bubbles(page).nth(1)
+    link = answer.get_by_role("link", name="Rehab framework")
+    expect(link).to_have_attribute("href", "https://example-clinic.org/rehab")
+    expect(link).to_have_attribute("target", "_blank")
+    assert "noopener" in (link.get_attribute("rel") or "").split()
+    expect(answer).to_contain_text("How PT helps")  # no url: plain text
+    expect(answer.get_by_role("link")).to_have_count(1)
+
+
 def test_markup_typed_by_the_user_is_shown_as_text(site: Site, page) -> None:
     page.goto(site.url)
     open_widget(page)

@@ -328,7 +328,10 @@ def test_signed_faq_question_gets_answer_disclaimer_and_referral(
     assert "**" not in said
 
     if channel in TEXT_ONLY:
-        assert "Reply 1 to book a visit, 2 to ask another question." in texts[-1]
+        assert (
+            "Reply 1 to book a visit, 2 to ask another question, 3 to tell me more."
+            in texts[-1]
+        )
         assert all(not m.buttons for m in sent)
         number = ENV["TWILIO_SMS_NUMBER"]
         if channel == "whatsapp":
@@ -338,10 +341,12 @@ def test_signed_faq_question_gets_answer_disclaimer_and_referral(
         assert [b["title"] for b in sent[-1].buttons] == [
             "Book a visit",
             "Ask another question",
+            "Tell me more",
         ]
         assert [b["payload"] for b in sent[-1].buttons] == [
             "/book_appointment",
             "/another_question",
+            '/tell_me_more{"faq_topic": "pt_timeline"}',
         ]
         assert "Reply 1" not in said
 
@@ -398,7 +403,10 @@ def test_numbered_option_round_trip(live, fake_api, channel, reply):
     first = say(
         live, fake_api, patient, FAQ, lambda s: any("Reply 1" in m.text for m in s)
     )
-    assert "Reply 1 to book a visit, 2 to ask another question." in first[-1].text
+    assert (
+        "Reply 1 to book a visit, 2 to ask another question, 3 to tell me more."
+        in first[-1].text
+    )
 
     booking = say(live, fake_api, patient, reply, booking_done)
     text = "\n".join(m.text for m in booking)
@@ -409,6 +417,20 @@ def test_numbered_option_round_trip(live, fake_api, channel, reply):
     assert last["text"] == "/book_appointment"
     assert last["parse_data"]["intent"]["name"] == "book_appointment"
     assert last["metadata"]["selected_option"]["reply"] == reply
+
+
+def test_option_three_tells_more_on_sms(live, fake_api):
+    patient = Patient("sms")
+    say(live, fake_api, patient, FAQ, lambda s: any("Reply 1" in m.text for m in s))
+    more = say(
+        live, fake_api, patient, "3", lambda s: any("Reply 1" in m.text for m in s)
+    )
+    text = "\n".join(m.text for m in more)
+    assert "Three things affect how fast you improve" in text  # the full answer
+    assert "Reply 1 to book a visit, 2 to ask another question." in more[-1].text
+    last = user_events(live, patient.sender_id)[-1]
+    assert last["text"] == '/tell_me_more{"faq_topic": "pt_timeline"}'
+    assert last["metadata"]["selected_option"]["title"] == "Tell me more"
 
 
 def test_option_two_and_a_stale_number(live, fake_api):

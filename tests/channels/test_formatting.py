@@ -23,7 +23,8 @@ from channels.formatting import (
 
 ROOT = Path(__file__).resolve().parents[2]
 FAQ = yaml.safe_load((ROOT / "data/responses/faq.yml").read_text())["responses"]
-ANSWERS = [variants[0]["text"] for variants in FAQ.values()]
+# Every variation: the short answers and the full ones ("Tell me more").
+ANSWERS = [v["text"] for variants in FAQ.values() for v in variants]
 REFERRAL_BUTTONS = [
     {"title": "Book a visit", "payload": "/book_appointment"},
     {"title": "Ask another question", "payload": "/another_question"},
@@ -151,6 +152,25 @@ def test_action_buttons_read_as_one_line():
     titles = [b["title"] for b in REFERRAL_BUTTONS]
     assert (
         options_prompt(titles) == "Reply 1 to book a visit, 2 to ask another question."
+    )
+
+
+def test_tell_me_more_is_the_third_option_after_a_short_answer():
+    titles = [b["title"] for b in REFERRAL_BUTTONS] + ["Tell me more"]
+    assert options_prompt(titles) == (
+        "Reply 1 to book a visit, 2 to ask another question, 3 to tell me more."
+    )
+    assert chosen_option("3", titles) == 2
+    assert chosen_option("Tell me more!", titles) == 2
+
+
+def test_a_linked_citation_reads_as_name_and_url_on_text_channels():
+    cite = "Sources: [Rehab framework](https://example-clinic.org/rehab); How PT helps"
+    assert plain_text(cite) == (
+        "Sources: Rehab framework (https://example-clinic.org/rehab); How PT helps"
+    )
+    assert slack_mrkdwn(cite) == (
+        "Sources: <https://example-clinic.org/rehab|Rehab framework>; How PT helps"
     )
 
 
