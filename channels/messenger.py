@@ -31,6 +31,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.formatting import MESSENGER_BUTTONS_TEXT_LIMIT, MESSENGER_LIMIT
+from channels.guard import guard_channel, remember_payloads
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
@@ -216,6 +217,10 @@ class ClinicMessengerInput(FacebookInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
+        # The REST channel's input rules: cleaned text, a length limit, "/"
+        # only for the assistant's own payloads, no request metadata kept.
+        on_new_message = guard_channel(on_new_message)
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
