@@ -8,10 +8,13 @@ starts:
 - body size: Sanic's REQUEST_MAX_SIZE at most MAX_BODY_BYTES, so a bigger
   body is refused with 413 from its Content-Length (or as soon as a chunked
   one passes the limit) instead of being read whole first;
-- time to send a request: REQUEST_TIMEOUT at most REQUEST_TIMEOUT_SECONDS
-  (a slow or stalled upload gets 408); time to answer: RESPONSE_TIMEOUT at
-  most RESPONSE_TIMEOUT_SECONDS (the channel itself gives up on a message
-  after MESSAGE_DEADLINE_SECONDS);
+- time to send the request line and headers: REQUEST_TIMEOUT at most
+  REQUEST_TIMEOUT_SECONDS (headers that never end get 408); after that,
+  Sanic 21.12 counts reading the body as handling, so RESPONSE_TIMEOUT (at
+  most RESPONSE_TIMEOUT_SECONDS without progress) also ends a stalled body
+  (503). The channel itself gives up on a message after
+  MESSAGE_DEADLINE_SECONDS; the reverse proxy's client_body_timeout is the
+  tighter limit on slow bodies (SECURITY.md);
 - `GET /` (and HEAD): {"status": "ok"}, no version banner.
 
 The values are ceilings: SANIC_REQUEST_MAX_SIZE, SANIC_REQUEST_TIMEOUT and

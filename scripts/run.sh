@@ -17,8 +17,8 @@ export CORS_ORIGINS
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Sanic's limits for the Rasa server (read from SANIC_* variables; the REST
 # channel never allows more, persistence/server.py): a body over 512 KB is
-# refused from its Content-Length, a request must arrive within 10 s, an
-# answer within 60 s.
+# refused from its Content-Length, request headers must arrive within 10 s,
+# and a request is cut after 60 s without progress.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-524288}
 export SANIC_REQUEST_TIMEOUT=${SANIC_REQUEST_TIMEOUT:-10}
 export SANIC_RESPONSE_TIMEOUT=${SANIC_RESPONSE_TIMEOUT:-60}
