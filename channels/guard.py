@@ -100,7 +100,7 @@ def clean_text(text: str) -> str:
 # Rasa reads a message starting with "/" as "/intent{entities}": no NLU, no
 # safety detector, and whatever follows is dropped with a warning. Only the
 # assistant's own buttons may use that; their payloads have this form.
-_PAYLOAD = re.compile(r"/(?P<intent>[A-Za-z_][A-Za-z0-9_]*)(?P<entities>\{[^\n]*\})?")
+_PAYLOAD = re.compile(r"/(?P<intent>[\w.-]+)(?P<entities>\{[^\n]*\})?")
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 ROOT = Path(__file__).resolve().parent.parent
 # Files the payloads are read from when no model is loaded (development).
