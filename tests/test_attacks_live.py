@@ -27,6 +27,7 @@ from actions.settings import load_settings
 from persistence.redaction import MAX_LOG_CHARS
 from tests.channels.conftest import ENV, channel_credentials
 from tests.channels.fake_providers import FakeProviders
+from tests.channels.signing import slack_headers
 from tests.channels.test_channels_live import CHANNELS, WEBHOOK, Patient, say
 from tests.support.live import ROOT, LiveAssistant, free_port
 from tests.support.wait import wait_for_http
@@ -89,24 +90,23 @@ def live(tmp_path_factory: pytest.TempPathFactory, fake: FakeProviders):
 class Typist(Patient):
     """A patient who types every message, "/" ones included.
 
-    (Patient sends Slack text starting with "/" as a button click; here Slack
-    gets a typed message event, and "slack-button" below is the click.)
+    Patient sends Slack text starting with "/" as a button click; a Typist
+    sends it as a typed message event, and "slack-button" as the click (a
+    button value the assistant never sent).
     """
-
-    def _slack(self, text: str, signing: str) -> tuple[bytes, dict]:
-        if self.channel == "slack" and text.startswith("/") and not self.clicks:
-            body, headers = super()._slack(" " + text, signing)
-            data = json.loads(body)
-            data["event"]["text"] = text
-            body = json.dumps(data).encode()
-            from tests.channels.signing import slack_headers
-
-            return body, slack_headers(ENV["SLACK_SIGNING_SECRET"], body)
-        return super()._slack(text, signing)
 
     def __init__(self, channel: str) -> None:
         self.clicks = channel == "slack-button"
         super().__init__("slack" if self.clicks else channel)
+
+    def _slack(self, text: str, signing: str) -> tuple[bytes, dict]:
+        if self.clicks or not text.startswith("/"):
+            return super()._slack(text, signing)
+        body, _ = super()._slack("typed", signing)
+        event = json.loads(body)
+        event["event"]["text"] = text
+        body = json.dumps(event).encode()
+        return body, slack_headers(ENV["SLACK_SIGNING_SECRET"], body)
 
 
 CHANNELS_AND_CLICKS = [*CHANNELS, "slack-button"]
