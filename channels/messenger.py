@@ -42,6 +42,7 @@ from channels.formatting import (
     MESSENGER_LIMIT,
     with_options,
 )
+from channels.guard import guard_channel, remember_payloads
 from channels.links import CALL, WEB, dial_number, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
@@ -250,6 +251,10 @@ class ClinicMessengerInput(FacebookInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
+        # The REST channel's input rules: cleaned text, a length limit, "/"
+        # only for the assistant's own payloads, no request metadata kept.
+        on_new_message = guard_channel(on_new_message)
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

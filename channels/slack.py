@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.formatting import SLACK_LIMIT, with_options
+from channels.guard import guard_channel, remember_payloads
 from channels.links import CALL, TEXT, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
@@ -179,7 +180,12 @@ class ClinicSlackInput(SlackInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        # The REST channel's input rules: cleaned text, a length limit, "/"
+        # only for the assistant's own payloads, and of Slack's metadata
+        # (reply channel, thread, users) nothing is kept once the reply
+        # channel is chosen.
+        webhook = super().blueprint(guard_channel(on_new_message))
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.middleware("request")
         async def reject_unsigned(request: Request) -> response.HTTPResponse | None:

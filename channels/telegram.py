@@ -32,14 +32,13 @@ from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.constants import INTENT_MESSAGE_PREFIX
-from rasa.shared.core.constants import USER_INTENT_RESTART
 from rasa.shared.exceptions import InvalidConfigException, RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.formatting import TELEGRAM_LIMIT
+from channels.guard import guard_channel, remember_payloads
 from channels.links import WEB, is_link, link_kind
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
@@ -190,10 +189,7 @@ class ClinicTelegramInput(InputChannel):
         chat = (message.get("chat") or {}).get("id")
         if message.get("text") is not None:
             return chat, message["text"].replace("/bot", "")
-        location = message.get("location")
-        if location:
-            longitude, latitude = location.get("longitude"), location.get("latitude")
-            return chat, f'{{"lng":{longitude}, "lat":{latitude}}}'
+        # A shared location is neither used nor kept.
         return None, None
 
     def blueprint(
@@ -210,6 +206,11 @@ class ClinicTelegramInput(InputChannel):
                 ) from error
 
         webhook = Blueprint("telegram_webhook", __name__)
+        # The REST channel's input rules: cleaned text, a length limit, "/"
+        # only for the assistant's own payloads ("/start", "/restart" are read
+        # as words), no request metadata kept.
+        on_new_message = guard_channel(on_new_message)
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -237,23 +238,17 @@ class ClinicTelegramInput(InputChannel):
                 except Exception:
                     logger.debug("telegram: answerCallbackQuery failed", exc_info=True)
             text, choice = await resolve_reply(request.app, sender_id, text)
-            metadata = self.get_metadata(request) or {}
-            if choice:
-                metadata["selected_option"] = choice
-            texts = [text]
-            if text == INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART:
-                texts.append("/start")
+            metadata = {"selected_option": choice} if choice else None
             try:
-                for each in texts:
-                    await on_new_message(
-                        UserMessage(
-                            each,
-                            out_channel,
-                            sender_id,
-                            input_channel=self.name(),
-                            metadata=metadata,
-                        )
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        out_channel,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=metadata,
                     )
+                )
             except Exception:
                 logger.exception("telegram: could not handle a message")
             return response.text("success")

@@ -36,6 +36,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from channels.formatting import SMS_LIMIT, WHATSAPP_LIMIT
+from channels.guard import guard_channel, remember_payloads
 from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
@@ -205,6 +206,10 @@ class SignedTwilioInput(InputChannel):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
+        # The REST channel's input rules: cleaned text, a length limit, "/"
+        # only for the assistant's own payloads, no request metadata kept.
+        on_new_message = guard_channel(on_new_message)
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -223,12 +228,9 @@ class SignedTwilioInput(InputChannel):
 
             form = _form(request)
             sender = _first(form, "From")
+            # Only the text: a shared location (Latitude, Longitude) is not
+            # something the assistant uses, nor a thing to keep.
             text = _first(form, "Body")
-            latitude, longitude = _first(form, "Latitude"), _first(form, "Longitude")
-            if latitude and longitude:
-                text = (
-                    f'/locationData{{"Latitude": {latitude}, "Longitude": {longitude}}}'
-                )
             if not sender or not (text or "").strip():
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             if text.strip().upper() in self.opt_out_keywords:
@@ -237,9 +239,7 @@ class SignedTwilioInput(InputChannel):
 
             text = text.replace("¡", "@")  # some carriers corrupt @ in SMS
             text, choice = await resolve_reply(request.app, sender, text)
-            metadata = self.get_metadata(request) or {}
-            if choice:
-                metadata["selected_option"] = choice
+            metadata = {"selected_option": choice} if choice else None
             try:
                 await on_new_message(
                     UserMessage(

@@ -232,9 +232,11 @@ if GraphComponent is not object:
             return messages
 
         def _process_one(self, message: Message) -> None:
+            # Every message, "/" ones included: the channels pass only the
+            # assistant's own button payloads on with their "/" (channels/guard.py),
+            # and those hold no warning sign; anything else starting with "/"
+            # ("/faq{...} I have chest pain") is the user's wording.
             text = message.get("text") or ""
-            if text.startswith("/"):  # button payloads are not user wording
-                return
             findings = self.rules.detect(text)
             ranking = list(message.get("intent_ranking") or [])
             if findings:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, List, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -30,8 +30,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.fallback import offline_reply
-from channels.guard import read_rest_body, screen_text
-from persistence import readiness
+from channels.guard import (
+    assistant_payloads,
+    parse_rest_body,
+    remember_payloads,
+    screen_text,
+)
+from persistence import readiness, server
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 from persistence.redacting import RedactingSQLTrackerStore
 from persistence.redaction import install_log_redaction
@@ -121,16 +126,19 @@ class ResilientRestInput(RestInput):
         request: Request,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> HTTPResponse:
-        sender_id, raw_text, error = read_rest_body(request.body or b"")
-        if error:
+        body, error = parse_rest_body(request.body or b"")
+        if body is None:
             return response.json({"error": error.message}, status=error.status)
+        sender_id = body["sender"]
         screened = screen_text(
-            raw_text, self.settings.max_message_chars, self.settings.emergency_number
+            body["message"],
+            self.settings.max_message_chars,
+            self.settings.emergency_number,
+            assistant_payloads(request.app),
         )
         if screened.text is None:  # empty or over-long: a short reply instead
             return self._reply(sender_id, [screened.reply])
         text = screened.text
-        metadata: Optional[Dict[Text, Any]] = self.get_metadata(request)
         use_strict_tracker_store(request.app)
         STORE_FAILURE.set(None)
         collector = CollectingOutputChannel()
@@ -141,8 +149,11 @@ class ResilientRestInput(RestInput):
                         text,
                         collector,
                         sender_id,
-                        input_channel=self._extract_input_channel(request),
-                        metadata=metadata,
+                        # Not the body's "input_channel" or "metadata": the
+                        # widget sends neither, and both would be stored as
+                        # sent (session_started_metadata included).
+                        input_channel=self.name(),
+                        metadata=None,
                     )
                 ),
                 timeout=MESSAGE_DEADLINE_SECONDS,
@@ -195,6 +206,10 @@ class ResilientRestInput(RestInput):
 
         # Trace the model's graphs before the first patient, and log the split.
         webhook.listener("after_server_start")(readiness.warm_up)
+        # Body size and time limits, no version banner on GET / (persistence/server.py).
+        webhook.listener("before_server_start")(server.apply_limits)
+        # The button payloads of the served model, for every channel's guard.
+        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/ready", methods=["GET"])
         async def ready(request: Request) -> HTTPResponse:

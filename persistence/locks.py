@@ -37,6 +37,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from persistence.errors import LockStoreUnavailable, describe, retry_async
+from persistence.identity import stored_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ class ResilientRedisLockStore(RedisLockStore):
         )
 
     def _key(self, conversation_id: Text) -> Text:
-        return f"{self.key_prefix}mutex:{conversation_id}"
+        # The conversation's stored form (a keyed hash), not a phone number.
+        return f"{self.key_prefix}mutex:{stored_sender_id(conversation_id)}"
 
     async def _redis(self, what: str, *command: Any) -> Any:
         """Run one Redis command with retries; LockStoreUnavailable if it can't."""

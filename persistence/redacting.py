@@ -14,8 +14,14 @@ endpoints.yml:
 Compared with Rasa's SQLTrackerStore (same table, same rows, so the purge
 script, Rasa's own tools and existing databases keep working):
 
-- user events are redacted (persistence.redaction) before they are written or
-  sent to an event broker, and this process's logs are redacted too;
+- user events, and every other event that can carry what a user sent (slots
+  filled from entities or payloads, session_started_metadata), are redacted
+  (persistence.redaction) before they are written or sent to an event
+  broker; only bot messages and the slots the actions alone set (the clinic's
+  details) are kept as they are. This process's logs are redacted too;
+- sender IDs are stored as a keyed hash (persistence.identity): the phone
+  number of an SMS or WhatsApp patient never reaches the database. With
+  PostgreSQL, SENDER_ID_KEY must be set (every replica needs the same key);
 - database calls run in a worker thread, so a slow database doesn't freeze the
   server, and connections are checked before use (pool_pre_ping);
 - transient errors are retried; if the database is still unavailable,
@@ -47,6 +53,7 @@ from persistence.errors import (
     describe,
     retry_async,
 )
+from persistence.identity import require_key_variable, stored_sender_id
 from persistence.redaction import install_log_redaction, redact_event
 
 logger = logging.getLogger(__name__)
@@ -76,6 +83,23 @@ def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def action_set_slots(domain: Optional[Domain]) -> frozenset:
+    """Slots that only actions set (every mapping `custom`): kept unredacted.
+
+    In this assistant, the clinic's details from action_session_start and the
+    last FAQ topic. Slots with another mapping (faq_topic, from an entity a
+    payload can carry) or none (session_started_metadata, the request's
+    metadata) are redacted.
+    """
+    if domain is None:
+        return frozenset()
+    return frozenset(
+        slot.name
+        for slot in domain.slots
+        if slot.mappings and all(m.get("type") == "custom" for m in slot.mappings)
+    )
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore + redaction + retries + a clear error when the DB is down."""
 
@@ -98,6 +122,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         install_log_redaction()
+        if dialect != "sqlite":
+            require_key_variable()  # replicas sharing the database must agree
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -139,6 +165,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sessionmaker(bind=self.engine)
 
+    def _kept_slots(self) -> frozenset:
+        domain = self.domain
+        if getattr(self, "_kept_for", None) is not domain:
+            self._kept, self._kept_for = action_set_slots(domain), domain
+        return self._kept
+
+    def _event_query(
+        self, session: Any, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Any:
+        """Rasa's query for a conversation's events, by the stored (hashed) ID."""
+        return super()._event_query(
+            session, stored_sender_id(sender_id), fetch_events_from_all_sessions
+        )
+
     # --- the database, off the event loop, with retries ------------------------------
     async def _call(self, what: str, function: Callable[..., T], *args: Any) -> T:
         try:
@@ -171,11 +211,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             # Events not stored yet, counted in the database: a retry after an
             # uncertain commit can't store anything twice.
+            sender_id = stored_sender_id(tracker.sender_id)
+            kept = self._kept_slots()
             for event in self._additional_events(session, tracker):
-                data = redact_event(event.as_dict())
+                data = redact_event(event.as_dict(), kept)
                 session.add(
                     self.SQLEvent(
-                        sender_id=tracker.sender_id,
+                        sender_id=sender_id,
                         type_name=event.type_name,
                         timestamp=data.get("timestamp"),
                         intent_name=(data.get("parse_data") or {})
@@ -188,6 +230,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             session.commit()
 
     def _keys_sync(self) -> List[Text]:
+        """Stored conversation IDs: hashes, not the senders' IDs."""
         with self.session_scope() as session:
             rows = session.query(self.SQLEvent.sender_id).distinct().all()
             return [sender_id for (sender_id,) in rows]
@@ -206,11 +249,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return await self._call("read", self._retrieve_sync, conversation_id, True)
 
     async def keys(self) -> Iterable[Text]:
-        """Every stored conversation ID."""
+        """Every stored conversation ID (the hashed form; see persistence.identity)."""
         return await self._call("keys", self._keys_sync)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Append the tracker's new events, user events redacted."""
+        """Append the tracker's new events, redacted, under the hashed sender ID."""
         if STORE_FAILURE.get() is not None:
             # The read for this message failed, so `tracker` may be a blank one
             # built in its place; writing it would corrupt the conversation.
@@ -224,8 +267,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     async def _stream_new_events(
         self, event_broker: EventBroker, new_events: List[Event], sender_id: Text
     ) -> None:
-        """Publish new events to the event broker, user events redacted."""
+        """Publish new events to the event broker, redacted, sender ID hashed."""
+        stored, kept = stored_sender_id(sender_id), self._kept_slots()
         for event in new_events:
-            body = {"sender_id": sender_id}
-            body.update(redact_event(event.as_dict()))
+            body = {"sender_id": stored}
+            body.update(redact_event(event.as_dict(), kept))
             event_broker.publish(body)

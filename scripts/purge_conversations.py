@@ -9,6 +9,11 @@ Works on the tracker store configured in endpoints.yml (SQLite or PostgreSQL,
 ${VAR} references read from the environment like Rasa does), or on
 --db-url (e.g. postgresql://user:pass@host:5432/rasa, sqlite:///var/conversations.db).
 A conversation is deleted whole: every event of its sender ID, across sessions.
+Sender IDs are stored as a keyed hash (persistence/identity.py): --sender takes
+the ID as the channel gives it (e.g. +15551234567) and hashes it with the same
+key as the Rasa server (SENDER_ID_KEY, else var/sender_id.key), so run it
+where that key is available; rows stored before hashing, under the plain ID,
+are deleted too.
 Safe while the assistant runs: on PostgreSQL the events table is locked against
 writes for the moment of the delete, so a conversation that gets a new message
 at that moment is either kept whole or deleted whole. Exit code 0 on success.
@@ -28,6 +33,7 @@ import sqlalchemy as sa
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 VARIABLE = re.compile(r"\$\{([^}]+)\}")
 SECONDS_PER_DAY = 86400
 
@@ -95,8 +101,14 @@ def purge(
         if not sa.inspect(engine).has_table("events"):
             return 0, 0
         if sender is not None:
-            where = "sender_id = :sender"
-            params: Dict[str, Any] = {"sender": sender}
+            from persistence.identity import stored_sender_id
+
+            # The hashed ID, and the plain one of rows stored before hashing.
+            where = "sender_id IN (:stored, :sender)"
+            params: Dict[str, Any] = {
+                "stored": stored_sender_id(sender),
+                "sender": sender,
+            }
         else:
             where = (
                 "sender_id IN (SELECT sender_id FROM events GROUP BY sender_id "
@@ -114,6 +126,8 @@ def purge(
             ).one()
             if not dry_run and events:
                 connection.execute(sa.text(f"DELETE FROM events WHERE {where}"), params)
+        if sender is not None:  # one person, whichever form their rows had
+            conversations = min(int(conversations), 1)
         return int(conversations), int(events)
     finally:
         engine.dispose()

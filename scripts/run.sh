@@ -17,6 +17,15 @@ CORS_ORIGINS=${CORS_ORIGINS:-"http://127.0.0.1:${DEMO_PORT} http://localhost:${D
 READY_TIMEOUT=${READY_TIMEOUT:-180}
 export CORS_ORIGINS
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
+# Sanic's limits for the Rasa server (read from SANIC_* variables; the REST
+# channel never allows more, persistence/server.py): a body over 512 KB is
+# refused from its Content-Length, request headers must arrive within 10 s,
+# and a request is cut after 60 s without progress.
+export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-524288}
+export SANIC_REQUEST_TIMEOUT=${SANIC_REQUEST_TIMEOUT:-10}
+export SANIC_RESPONSE_TIMEOUT=${SANIC_RESPONSE_TIMEOUT:-60}
+# Sender IDs are stored as a keyed hash: SENDER_ID_KEY if set, else a key made
+# once per install in var/sender_id.key (persistence/identity.py, PRIVACY.md).
 # Shared secret between the Rasa server and the action server (endpoints.yml).
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(24))')}
 mkdir -p var

@@ -3,8 +3,10 @@
     .venv/bin/python scripts/serve_demo.py --host 127.0.0.1 --port 8080 \
         --rasa http://127.0.0.1:5005
 
-index.html is served with the widget's data-server attribute set to --rasa; every
-other file in widget/ is served as it is. Standard library only. The Rasa server
+index.html is served with the widget's data-server attribute set to --rasa; of
+the other files in widget/, only those the page loads (PAGE_FILES) are served,
+as they are: not README.md, nor anything else put in the folder (404).
+Standard library only. The Rasa server
 must allow this page's origin (rasa run --cors http://HOST:PORT), as scripts/run.sh
 does.
 """
@@ -22,6 +24,8 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
+# What index.html loads (the widget loads widget.css next to widget.js).
+PAGE_FILES = frozenset({"widget.js", "widget.css", "demo.css", "favicon.svg"})
 SERVER_ATTRIBUTE = re.compile(
     r'(<script\b[^>]*?\bdata-server=")[^"]*(")', re.IGNORECASE | re.DOTALL
 )
@@ -75,8 +79,11 @@ class DemoHandler(SimpleHTTPRequestHandler):
         ".js": "text/javascript; charset=utf-8",
         ".css": "text/css; charset=utf-8",
         ".html": "text/html; charset=utf-8",
-        ".md": "text/plain; charset=utf-8",
+        ".svg": "image/svg+xml",
     }
+    # No "SimpleHTTP/0.6 Python/3.x" banner.
+    server_version = "demo"
+    sys_version = ""
 
     def __init__(
         self,
@@ -113,17 +120,34 @@ class DemoHandler(SimpleHTTPRequestHandler):
     def _is_index(self) -> bool:
         return urlsplit(self.path).path in ("/", "/index.html")
 
+    def _is_page_file(self) -> bool:
+        """One of PAGE_FILES, named exactly: no folders, no other files."""
+        return urlsplit(self.path).path.lstrip("/") in PAGE_FILES
+
+    def _not_found(self, head: bool) -> None:
+        body = b"Not found\n"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
     def do_GET(self) -> None:
         if self._is_index():
             self._index(head=False)
-        else:
+        elif self._is_page_file():
             super().do_GET()
+        else:
+            self._not_found(head=False)
 
     def do_HEAD(self) -> None:
         if self._is_index():
             self._index(head=True)
-        else:
+        elif self._is_page_file():
             super().do_HEAD()
+        else:
+            self._not_found(head=True)
 
     def log_message(self, format: str, *args) -> None:
         if not self.quiet:

@@ -32,6 +32,14 @@ def body(**fields) -> bytes:
         (body(sender="a\x00b", message="hi"), 400),
         (body(sender="a", message=5), 400),
         (b" " * (MAX_BODY_BYTES + 1), 413),
+        (b"[" * 100_000 + b"]" * 100_000, 400),  # nesting that exhausts the parser
+        (
+            b'{"sender": "a", "message": "hi", "x": '
+            + b"[" * 50_000
+            + b"]" * 50_000
+            + b"}",
+            400,
+        ),
     ],
 )
 def test_bad_bodies_get_a_4xx_with_a_message(raw, status):
@@ -188,7 +196,7 @@ def test_channel_guard_caps_messages_starting_with_a_slash():
     _run(guarded(UserMessage("/" + "x" * 1_100_000, out, "s")))
     _run(guarded(UserMessage('/faq{"faq_topic":"pt_timeline"}', out, "s")))
     assert seen == ['/faq{"faq_topic":"pt_timeline"}']
-    assert "1,100,001 characters" in out.messages[0]["text"]
+    assert "1,100,000 characters" in out.messages[0]["text"]
 
 
 def test_guarded_socketio_channel_builds_with_the_guard():
@@ -210,3 +218,115 @@ def test_offline_answer_fills_the_clinics_numbers():
     responses = {"utter_faq/tens": [{"text": "Call {emergency_number} now."}]}
     texts = offline_reply(faq_parse(0.9), responses, clinic)
     assert texts[0] == f"Call {clinic.emergency_number} now."
+
+
+# --- "/" messages: only the assistant's own payloads skip NLU -----------------------
+ATTACK = '/faq{"faq_topic":"tens"} I have crushing chest pain and I cannot breathe'
+
+
+def test_the_allow_list_is_derived_from_the_domain_and_the_actions():
+    from actions.topics import TOPICS
+    from channels.guard import assistant_payloads
+
+    allowed = assistant_payloads()
+    assert {"/book_appointment", "/another_question"} <= allowed
+    assert {f'/faq{{"faq_topic":"{topic}"}}' for topic in TOPICS} <= allowed
+    assert {f'/tell_me_more{{"faq_topic":"{topic}"}}' for topic in TOPICS} <= allowed
+    assert len(allowed) == 2 * len(TOPICS) + 2  # nothing else sends buttons
+
+
+def test_payloads_in_reads_buttons_and_quick_replies():
+    from channels.guard import payloads_in
+
+    responses = {
+        "utter_a": [{"text": "a", "buttons": [{"title": "x", "payload": "/greet"}]}],
+        "utter_b": [{"text": "b", "quick_replies": [{"payload": '/x{"k": "v"}'}]}],
+        "utter_c": [{"text": "c", "buttons": [{"title": "web", "payload": "hi"}]}],
+    }
+    assert payloads_in(responses) == {"/greet", '/x{"k":"v"}'}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/book_appointment", "/book_appointment"),
+        ("/another_question", "/another_question"),
+        ('/faq{"faq_topic":"tens"}', '/faq{"faq_topic":"tens"}'),
+        ('/faq{"faq_topic": "tens"}', '/faq{"faq_topic":"tens"}'),  # as actions send it
+        (ATTACK, ATTACK[1:]),
+        ("/book_appointment now please", "book_appointment now please"),
+        ("/restart", "restart"),
+        ("/session_start", "session_start"),
+        ("/greet", "greet"),  # an intent, but no button of ours sends it
+        ("/red_flag", "red_flag"),
+        ('/faq{"faq_topic":"jane@example.com"}', 'faq{"faq_topic":"jane@example.com"}'),
+        ('/faq{"faq_topic":"tens"}@0.2', 'faq{"faq_topic":"tens"}@0.2'),
+        ('/faq{"faq_topic":"tens","x":"y"}', 'faq{"faq_topic":"tens","x":"y"}'),
+        ("// / /restart", "restart"),
+        ("  /restart", "restart"),
+        ("/", ""),
+        ("what is /tens?", "what is /tens?"),
+    ],
+)
+def test_only_exact_assistant_payloads_keep_their_slash(text, expected):
+    from channels.guard import assistant_payloads, screen_command
+
+    assert screen_command(text, assistant_payloads()) == expected
+
+
+def test_full_width_slash_is_folded_then_screened():
+    from channels.guard import assistant_payloads, screen_command
+
+    text = clean_text("\uff0frestart")  # "／restart"
+    assert screen_command(text, assistant_payloads()) == "restart"
+
+
+def test_screened_attack_reaches_the_detector_as_words():
+    from channels.guard import screen_text
+
+    screened = screen_text(ATTACK, 1000, "911")
+    assert not screened.text.startswith("/")
+    assert classify(screened.text) == "red_flag"
+
+
+def test_a_slash_cannot_skip_the_length_limit_but_a_payload_can():
+    from channels.guard import screen_text
+
+    long = screen_text("/faq " + "chest pain " * 200, 1000, "911")
+    assert long.text is None and long.reply.startswith("If this is an emergency")
+    payload = '/faq{"faq_topic":"diabetic_and_chemo_neuropathy"}'
+    assert screen_text(payload, 20, "911").text == payload
+    assert screen_text("///", 1000, "911").reply == screen_text("", 1, "911").reply
+
+
+def test_only_the_needed_metadata_is_kept():
+    from channels.guard import keep_metadata
+
+    choice = {"reply": "1", "title": "Book a visit", "payload": "/book_appointment"}
+    assert keep_metadata({"selected_option": choice, "email": "a@b.co"}) == {
+        "selected_option": choice
+    }
+    assert keep_metadata({"email": "a@b.co", "out_channel": "C1"}) is None
+    assert keep_metadata("not a mapping") is None
+    assert keep_metadata(None) is None
+
+
+def test_channel_guard_screens_slashes_and_metadata():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.guard import guard_messages
+
+    seen = []
+
+    async def on_new_message(message):
+        seen.append((message.text, message.metadata))
+
+    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    out = CollectingOutputChannel()
+    meta = {"users": ["U1"], "selected_option": {"reply": "1"}}
+    _run(guarded(UserMessage(ATTACK, out, "s", metadata=meta)))
+    _run(guarded(UserMessage("/book_appointment", out, "s", metadata={"a": "b"})))
+    assert seen == [
+        (ATTACK[1:], {"selected_option": {"reply": "1"}}),
+        ("/book_appointment", None),
+    ]

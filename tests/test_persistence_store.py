@@ -24,6 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from persistence import redaction
 from persistence.errors import STORE_FAILURE, TrackerStoreUnavailable
+from persistence.identity import stored_sender_id
 from persistence.redacting import RedactingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +78,8 @@ def stored_rows(path: Path, sender: str) -> List[dict]:
     db = sqlite3.connect(path)
     try:
         rows = db.execute(
-            "select data from events where sender_id = ? order by id", (sender,)
+            "select data from events where sender_id = ? order by id",
+            (stored_sender_id(sender),),
         ).fetchall()
     finally:
         db.close()
@@ -198,3 +200,63 @@ def test_rest_channel_unwraps_only_our_store(tmp_path: Path, domain: Domain) -> 
         use_strict_tracker_store(SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
         assert agent.tracker_store is (expected or wrapped)
         assert agent.processor.tracker_store is (expected or wrapped)
+
+
+def all_rows(path: Path) -> List[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("select sender_id, data from events order by id").fetchall()
+    finally:
+        db.close()
+
+
+def test_sender_ids_are_stored_as_a_keyed_hash(tmp_path: Path, domain: Domain) -> None:
+    path = tmp_path / "conversations.db"
+    store = make_store(path, domain)
+    phone = "whatsapp:+15551234567"
+    asyncio.run(store.save(conversation(phone, "hello")))
+
+    rows = all_rows(path)
+    assert rows and {sender for sender, _ in rows} == {stored_sender_id(phone)}
+    assert "5551234567" not in json.dumps(rows)
+    assert asyncio.run(store.keys()) == [stored_sender_id(phone)]
+    # Rasa still works with the real ID: it reads the conversation back under it.
+    tracker = asyncio.run(store.retrieve(phone))
+    assert tracker is not None and tracker.sender_id == phone
+    assert tracker.latest_message.text == "hello"
+    # A sender ID that looks like a stored one is hashed too: it can't name
+    # someone else's conversation.
+    assert asyncio.run(store.retrieve(stored_sender_id(phone))) is None
+
+
+def test_slots_from_user_input_are_redacted_clinic_slots_kept(
+    tmp_path: Path, domain: Domain
+) -> None:
+    from rasa.shared.core.events import SlotSet
+
+    path = tmp_path / "conversations.db"
+    store = make_store(path, domain)
+    tracker = conversation("patient-slots", "hello")
+    tracker.update(SlotSet("clinic_phone", "(555) 010-0100"))
+    tracker.update(SlotSet("faq_topic", "jane@example.com 555-123-4567 123-45-6789"))
+    tracker.update(SlotSet("session_started_metadata", {"email": "jane@example.com"}))
+    asyncio.run(store.save(tracker))
+
+    raw = json.dumps(stored_rows(path, "patient-slots"))
+    assert "jane@example.com" not in raw
+    assert "555-123-4567" not in raw and "123-45-6789" not in raw
+    assert "[EMAIL] [PHONE] [SSN]" in raw
+    back = asyncio.run(store.retrieve("patient-slots"))
+    assert back.get_slot("clinic_phone") == "(555) 010-0100"  # responses need it
+
+
+def test_a_server_database_needs_the_key_variable(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from persistence.identity import SenderKeyError
+
+    monkeypatch.delenv("SENDER_ID_KEY", raising=False)
+    with pytest.raises(SenderKeyError, match="SENDER_ID_KEY"):
+        RedactingSQLTrackerStore(
+            domain=domain, dialect="postgresql", host="127.0.0.1", db="rasa"
+        )

@@ -17,6 +17,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from persistence import redaction
+from persistence.identity import stored_sender_id
 from persistence.redacting import RedactingSQLTrackerStore
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
@@ -102,7 +103,7 @@ def fill(url: str, age_days: Dict[str, float]) -> None:
                     "UPDATE events SET timestamp = timestamp - :age "
                     "WHERE sender_id = :sender"
                 ),
-                {"age": days * DAY, "sender": sender},
+                {"age": days * DAY, "sender": stored_sender_id(sender)},
             )
     store.engine.dispose()
 
@@ -117,7 +118,12 @@ def continue_today(url: str, sender: str) -> None:
     store.engine.dispose()
 
 
-def counts(url: str) -> Dict[str, int]:
+def counts(
+    url: str,
+    senders=("old-1", "old-2", "recent", "today", "mixed", "patient-a", "patient-b"),
+) -> Dict[str, int]:
+    """Events per stored conversation, by the senders' own IDs."""
+    names = {stored_sender_id(s): s for s in senders}
     engine = sa.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -126,7 +132,7 @@ def counts(url: str) -> Dict[str, int]:
             ).all()
     finally:
         engine.dispose()
-    return {sender: count for sender, count in rows}
+    return {names.get(sender, sender): count for sender, count in rows}
 
 
 def run(*args: str, env: Optional[Dict[str, str]] = None) -> str:
@@ -183,3 +189,23 @@ def test_empty_or_new_database_is_fine(tmp_path: Path) -> None:
     out = run("--days", "30", "--db-url", f"sqlite:///{tmp_path / 'new.db'}")
     assert "Deleted 0 conversation(s), 0 event(s)" in out
     assert not (tmp_path / "new.db").exists()
+
+
+def test_forgetting_a_phone_number_finds_its_hashed_and_older_plain_rows(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    phone, other = "whatsapp:+15551234567", "whatsapp:+15557654321"
+    fill(url, {phone: 0, other: 0})
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # a row stored before IDs were hashed
+        connection.execute(
+            sa.text("INSERT INTO events (sender_id, type_name, timestamp, data) "
+                    "VALUES (:s, 'user', 1.0, '{}')"),
+            {"s": phone},
+        )  # fmt: skip
+    engine.dispose()
+    # What `make forget-conversation SENDER=whatsapp:+15551234567` runs.
+    out = run("--sender", phone, "--db-url", url)
+    assert "Deleted 1 conversation(s), 5 event(s)" in out
+    assert set(counts(url, senders=(phone, other))) == {other}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from typing import Iterator
 
 import pytest
@@ -16,9 +17,15 @@ from persistence.redaction import install_log_redaction, redact_event, redact_te
 def restore_log_factory() -> Iterator[None]:
     """install_log_redaction() is process-wide: undo it after the test."""
     factory, installed = logging.getLogRecordFactory(), redaction._installed
+    captured = logging._warnings_showwarning is not None  # type: ignore[attr-defined]
+    # Start from a clean state: pytest swaps warnings.showwarning per test, so a
+    # capture left on by an earlier test would not reach this one.
+    logging.captureWarnings(False)
+    redaction._installed = False
     yield
     logging.setLogRecordFactory(factory)
     redaction._installed = installed
+    logging.captureWarnings(captured)
 
 
 @pytest.mark.parametrize(
@@ -39,6 +46,21 @@ def restore_log_factory() -> Iterator[None]:
         ("born 03/14/1961 (1961-03-14)", "born [DATE] ([DATE])"),
         ("member id 123456789", "member id [ID]"),
         ("IBAN DE89 3704 0044 0532 0130 00", "IBAN [IBAN]"),
+        # Other separators, compatibility forms, spelled-out digits.
+        ("call 555/123/4567", "call [PHONE]"),
+        ("call 555_123_4567", "call [PHONE]"),
+        ("call 555,123,4567", "call [PHONE]"),
+        ("mail jane＠example.com", "mail [EMAIL]"),
+        ("ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", "[EMAIL]"),
+        ("call （５５５）１２３－４５６７", "call [PHONE]"),
+        ("mail jane [at] example [dot] com", "mail [EMAIL]"),
+        (
+            "my number is five five five one two three four five six seven",
+            "my number is [PHONE]",
+        ),
+        ("Five-Five-Five, one two three, 4567", "[PHONE]"),
+        ("double five five one two three four", "[PHONE]"),
+        ("mi número es cinco cinco cinco uno dos tres cuatro", "mi número es [PHONE]"),
     ],
 )
 def test_identifiers_are_masked(text: str, expected: str) -> None:
@@ -56,6 +78,9 @@ def test_identifiers_are_masked(text: str, expected: str) -> None:
         "I walk 10,000 steps",
         "call 911",
         "what is TENS",
+        "I do one or two sets, three times a day for ten minutes",
+        "pain 7/10, 2019/2020",
+        "ｃｈｅｓｔ pain",  # no identifier: kept exactly as typed
         "",
     ],
 )
@@ -89,7 +114,29 @@ def test_user_event_redacted_everywhere_bot_and_slots_untouched() -> None:
     bot = {"event": "bot", "text": "Call us at (555) 010-0100."}
     slot = {"event": "slot", "name": "clinic_phone", "value": "(555) 010-0100"}
     assert redact_event(bot) == bot
-    assert redact_event(slot) == slot
+    assert redact_event(slot, keep_slots={"clinic_phone"}) == slot
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("faq_topic", "jane@example.com"),
+        ("faq_topic", "555-123-4567"),
+        ("faq_topic", "123-45-6789"),
+        ("session_started_metadata", {"email": "jane@example.com", "n": "5551234567"}),
+    ],
+)
+def test_slots_a_user_can_fill_are_redacted(name, value) -> None:
+    slot = {"event": "slot", "timestamp": 1.0, "name": name, "value": value}
+    redacted = redact_event(slot, keep_slots={"clinic_phone"})
+    assert "jane@example.com" not in str(redacted)
+    assert "555" not in str(redacted) and "6789" not in str(redacted)
+    assert redacted["name"] == name and redacted["timestamp"] == 1.0
+
+
+def test_other_events_carrying_user_values_are_redacted() -> None:
+    entities = {"event": "entities", "entities": [{"value": "jane@example.com"}]}
+    assert "jane@example.com" not in str(redact_event(entities))
 
 
 def test_log_lines_are_redacted(restore_log_factory: None) -> None:
@@ -115,3 +162,47 @@ def test_log_lines_are_redacted(restore_log_factory: None) -> None:
     assert "4111 1111" not in output
     assert "user said mail [EMAIL], phone [PHONE]" in output
     assert "ValueError: bad input [EMAIL]" in output
+
+
+def test_long_log_lines_are_cut(restore_log_factory: None) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("tests.redaction.long")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        install_log_redaction()
+        logger.warning("got %s", "x" * 220_000 + " jane@example.com")
+        logger.warning("short %s", "jane@example.com")
+    finally:
+        logger.removeHandler(handler)
+    first, second = stream.getvalue().splitlines()
+    assert len(first) <= redaction.MAX_LOG_CHARS + 60
+    assert first.endswith("more characters not logged]")
+    assert "jane@example.com" not in stream.getvalue()
+    assert second == "short [EMAIL]"
+
+
+def test_warnings_go_through_the_redacted_log(restore_log_factory: None) -> None:
+    """Rasa's "Failed to parse arguments in line '/foo ...'" quotes the message."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("py.warnings")
+    logger.addHandler(handler)
+    try:
+        install_log_redaction()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn(
+                "Failed to parse arguments in line '/foo my email is jane@example.com"
+                + " x" * 100_000
+                + "'",
+                UserWarning,
+                stacklevel=1,
+            )
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "Failed to parse arguments in line '/foo my email is [EMAIL]" in output
+    assert "jane@example.com" not in output
+    assert len(output) < redaction.MAX_LOG_CHARS + 200

@@ -130,3 +130,11 @@ def test_button_payloads_are_left_alone():
     message = _message('/faq{"faq_topic": "sleep"}', "faq", 1.0)
     _detector().process([message])
     assert message.get("intent") == {"name": "faq", "confidence": 1.0}
+
+
+def test_text_after_a_slash_is_still_read():
+    # A typed "/intent" is not a button: the wording after it is the patient's.
+    text = '/faq{"faq_topic":"tens"} I have crushing chest pain and I cannot breathe'
+    message = _message(text, "faq", 1.0)
+    _detector().process([message])
+    assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}

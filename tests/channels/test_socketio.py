@@ -254,7 +254,7 @@ def test_text_starting_with_a_slash_is_not_a_payload(text):
 
 def test_over_long_slash_messages_get_the_too_long_reply():
     screened = screen_text("/" + "x" * 1_100_000, 1000, "911")
-    assert screened.text is None and "1,100,001 characters" in screened.reply
+    assert screened.text is None and "1,100,000 characters" in screened.reply
     urgent = screen_text(
         "/ my face is drooping and my arm went weak " * 50, 1000, "911"
     )

@@ -44,6 +44,8 @@ def copy_lines(dockerfile: Path) -> List[Tuple[List[str], str]]:
     """(sources, destination) of every COPY instruction, in order."""
     copies = []
     for line in dockerfile.read_text().splitlines():
+        if not line.upper().startswith("COPY "):
+            continue  # (other lines may end in "\\", which shlex refuses)
         words = shlex.split(line, comments=True)
         if words and words[0].upper() == "COPY":
             args = [w for w in words[1:] if not w.startswith("--")]
@@ -120,6 +122,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, s
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         RASA_TELEMETRY_ENABLED="false",
         ACTION_SERVER_TOKEN=secrets.token_hex(24),
+        # Required with PostgreSQL (deploy/docker-compose.yml: deploy/.env).
+        SENDER_ID_KEY=secrets.token_hex(32),
         ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
         DB_HOST="127.0.0.1",
         DB_USER="postgres",

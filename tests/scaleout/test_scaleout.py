@@ -206,6 +206,10 @@ def script(rng: random.Random) -> List[str]:
 
 # --- reading it back -----------------------------------------------------------------
 def stored_events(db_url: str, senders: List[str]) -> Dict[str, List[Dict]]:
+    from persistence.identity import stored_sender_id
+
+    # The store keeps a keyed hash of each sender ID (persistence/identity.py).
+    names = {stored_sender_id(s): s for s in senders}
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as connection:
@@ -214,13 +218,13 @@ def stored_events(db_url: str, senders: List[str]) -> Dict[str, List[Dict]]:
                     "SELECT sender_id, data FROM events "
                     "WHERE sender_id = ANY(:senders) ORDER BY id"
                 ),
-                {"senders": senders},
+                {"senders": list(names)},
             ).all()
     finally:
         engine.dispose()
     events: Dict[str, List[Dict]] = {s: [] for s in senders}
-    for sender, data in rows:
-        events[sender].append(json.loads(data))
+    for stored, data in rows:
+        events[names[stored]].append(json.loads(data))
     return events
 
 

@@ -47,13 +47,18 @@ def model_path() -> Path:
 
 
 def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    from persistence.server import SANIC_LIMITS
+
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONPATH=str(ROOT),
+        **SANIC_LIMITS,  # as scripts/run.sh: body size and request timeouts
     )
+    # Stored sender IDs are hashed with it (tests/conftest.py sets one per run).
+    env.setdefault("SENDER_ID_KEY", secrets.token_hex(32))
     env.update(extra or {})
     return env
 
@@ -186,13 +191,20 @@ class LiveAssistant:
         assert status == 200, (status, body[:500])
         return json.loads(body)
 
+    def stored_id(self, sender: str) -> str:
+        """The sender ID as the stores keep it (a keyed hash, persistence/identity.py)."""
+        from persistence.identity import stored_sender_id
+
+        return stored_sender_id(sender, self.env["SENDER_ID_KEY"].encode())
+
     def tracker(self, sender: str) -> Dict:
         """The stored conversation, read straight from the SQLite tracker store."""
         import sqlite3
 
         db = sqlite3.connect(self.workdir / "conversations.db")
         rows = db.execute(
-            "select data from events where sender_id = ? order by id", (sender,)
+            "select data from events where sender_id = ? order by id",
+            (self.stored_id(sender),),
         ).fetchall()
         db.close()
         return {"events": [json.loads(r[0]) for r in rows]}
