@@ -138,8 +138,9 @@ def render(figures: Figures, groups: Sequence[Group], options: Options) -> str:
         body = (
             '<section class="empty" aria-live="polite">'
             f'<h2 style="border:0;margin-top:0">No conversations in this period</h2>'
-            f"<p>The assistant's conversation store has no patient messages from "
-            f"{escape(span)}. {fig('conversations', '0')} conversations, "
+            "<p>The assistant's conversation store has no patient messages between "
+            f"{escape(long_date(period.first))} and {escape(long_date(period.last))}: "
+            f"{fig('conversations', '0')} conversations, "
             f"{fig('messages', '0')} messages.</p>"
             "<p>If the assistant went live recently, or retention has deleted older "
             "conversations, choose another period: <code>make report FROM=YYYY-MM-DD "
@@ -284,15 +285,6 @@ def _gaps(f: Figures, groups: Sequence[Group], o: Options) -> str:
             question = escape(text)
             if group.wordings > 1:
                 question += f' <span class="note">({group.wordings} wordings)</span>'
-        if not group.out_of_scope:
-            replies = ["not sure"]
-        elif not group.not_sure:
-            replies = ["out of scope"]
-        else:
-            replies = [
-                f"not sure {n(group.not_sure)}",
-                f"out of scope {n(group.out_of_scope)}",
-            ]
         if group.topic and group.topic_confidence >= WEAK_TOPIC:
             closest = (
                 f"{escape(topic_label(group.topic))} "
@@ -304,11 +296,13 @@ def _gaps(f: Figures, groups: Sequence[Group], o: Options) -> str:
             f'<tr><td class="n">{rank}</td><td class="q">{question}</td>'
             + fig(f"gap.{rank}.count", n(group.count), "td", "n")
             + f"<td>{svg.inline_bar(group.count, top)}</td>"
-            + f'<td>{", ".join(replies)}</td><td>{closest}</td></tr>'
+            + f'<td class="n">{n(group.not_sure)}</td>'
+            + f'<td class="n">{n(group.out_of_scope)}</td><td>{closest}</td></tr>'
         )
     table = (
         '<table><thead><tr><th class="n">#</th><th>Question (most common wording)</th>'
-        '<th class="n">Asked</th><th></th><th>Reply</th><th>Closest topic</th></tr>'
+        '<th class="n">Asked</th><th></th><th class="n">Not sure</th>'
+        '<th class="n">Out of scope</th><th>Closest topic</th></tr>'
         f'</thead><tbody>{"".join(rows)}</tbody></table>'
         if rows
         else '<p class="note">Every question in this period got an answer.</p>'
