@@ -93,6 +93,9 @@ def describe_error(error: BaseException) -> str:
 
 
 def _engine(store: Store) -> sa.engine.Engine:
+    # The store's statement_timeout (seconds per statement, for the assistant's
+    # small reads and writes) is not applied: the report's one query streams
+    # every event of the period and may rightly take minutes.
     connect_args: dict[str, Any] = {}
     if store.url.get_backend_name() == "postgresql":
         connect_args = {

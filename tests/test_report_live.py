@@ -170,6 +170,35 @@ def test_postgresql_gives_the_same_report_as_sqlite(sqlite_report, postgres, tmp
     assert "from PostgreSQL" in from_pg and "from SQLite" in from_sqlite
 
 
+def test_the_production_image_makes_the_report(postgres, tmp_path):
+    """From exactly the files deploy/Dockerfile.rasa copies, with its endpoints."""
+    from tests.deploy.test_production_layout import build_app
+
+    app = build_app(ROOT / "deploy" / "Dockerfile.rasa", tmp_path / "rasa")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "CLINIC_SETTINGS_FILE", "ENDPOINTS")
+    }
+    env.update(
+        DB_HOST="127.0.0.1",
+        DB_PORT=str(postgres.port),
+        DB_USER="postgres",
+        DB_PASSWORD="",
+        DB_DATABASE="rasa",
+    )
+    out = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, str(app / "scripts" / "report.py"), "--no-pdf",
+         "--out", str(out), *PERIOD],
+        cwd=app, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"{HISTORY_CONVERSATIONS:,} conversations" in result.stdout
+    assert "PostgreSQL database 'rasa'" in result.stdout
+    assert (out / "report-2026-08-01_2026-09-29.html").is_file()
+
+
 def test_a_stopped_postgresql_gets_a_clear_message(postgres, tmp_path):
     postgres.stop()
     endpoints = endpoints_for(tmp_path, postgres)
