@@ -249,6 +249,15 @@ def normalize(text: str) -> str:
     return PLACEHOLDER.sub(lambda m: m.group(0).upper(), text)
 
 
+def _load(data: Optional[str]) -> Dict[str, Any]:
+    """An event's JSON; a damaged row counts as an event without details."""
+    try:
+        event = json.loads(data or "{}")
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
 def _ranking(event: Dict[str, Any]) -> List[Any]:
     selector = (event.get("parse_data") or {}).get("response_selector") or {}
     return (selector.get("faq") or {}).get("ranking") or []
@@ -279,7 +288,7 @@ def analyze(rows: Iterable[Row], period: Period) -> Figures:
             if row.type_name == "session_started":
                 continue
         if row.type_name == "user":
-            event = json.loads(row.data)
+            event = _load(row.data)
             day = period.day(row.timestamp)
             channel = channel_of(event.get("input_channel"))
             if conversation is None:
@@ -301,7 +310,7 @@ def analyze(rows: Iterable[Row], period: Period) -> Figures:
             conversation.referral = None
             pending = event if text and not text.startswith("/") else None
         elif row.type_name == "bot":
-            event = json.loads(row.data)
+            event = _load(row.data)
             utter = (event.get("metadata") or {}).get("utter_action") or ""
             if utter.startswith(FAQ_PREFIX):
                 figures.topics[utter[len(FAQ_PREFIX) :]] += 1

@@ -628,3 +628,12 @@ def test_configuration_mistakes_get_a_clear_message(tmp_path):
 def test_store_description_never_shows_the_password():
     store = Store(store_from_url("postgresql://rasa:hunter2@db.internal:5433/conv").url)
     assert store.describe() == "PostgreSQL database 'conv' at db.internal:5433"
+
+
+def test_a_damaged_row_does_not_stop_the_report():
+    period = Period(date(2026, 3, 2), date(2026, 3, 8), UTC)
+    at = datetime(2026, 3, 3, 9, tzinfo=UTC).timestamp()
+    rows = _event_rows("a", [user("does tens help"), bot("utter_not_sure")], at)
+    rows.insert(1, Row("a", "bot", at + 0.5, None, "{not json"))
+    f = analyze(rows, period)
+    assert (f.conversations, f.messages, f.not_sure) == (1, 1, 1)
