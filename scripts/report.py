@@ -49,6 +49,21 @@ def day(text: str) -> date:
         ) from None
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Chromium's is its own).
+
+    Linux: VmHWM, which starts from zero at exec; getrusage's ru_maxrss would
+    include the memory of the process that started this one.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def parse(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
