@@ -162,10 +162,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             status = 3
         report.timings["pdf_s"] = time.perf_counter() - pdf_began
     report.timings["total_s"] = time.perf_counter() - began
-    # This process only (Chromium's memory is its own): ru_maxrss is in KiB.
-    report.timings["peak_rss_mb"] = (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    )
+    report.timings["peak_rss_mb"] = peak_rss_mb()
     if args.timings:
         args.timings.write_text(json.dumps(report.timings, indent=2) + "\n")
     return status
