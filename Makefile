@@ -19,7 +19,7 @@ PYTHON ?= $(shell scripts/find_python.sh)
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
-.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench run review-sheet purge-conversations forget-conversation clean
+.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench bench-report report review-sheet run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -31,7 +31,9 @@ help:
 	@echo "make test-browser  the chat widget in headless Chromium"
 	@echo "make lint      black, ruff and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
-	@echo "make bench     speed and memory, ours vs Rasa's default recipe"
+	@echo "make bench     speed and memory, ours vs Rasa's default recipe (runs bench-report first)"
+	@echo "make bench-report  time and peak memory of make report at 100,000 conversations"
+	@echo "make report    what patients ask: HTML + PDF in var/reports/ (FROM= TO= OUT= ENDPOINTS=)"
 	@echo "make review-sheet  the clinicians' review sheet (HTML + PDF) in var/review/"
 	@echo "make purge-conversations DAYS=30   delete conversations older than DAYS"
 	@echo "make forget-conversation SENDER=id delete one person's conversation"
@@ -54,8 +56,8 @@ validate: install
 	scripts/validate.sh
 
 lint: install
-	$(BIN)/black --check actions components channels persistence scripts tests
-	$(BIN)/ruff check actions components channels persistence scripts tests
+	$(BIN)/black --check actions components channels persistence reporting scripts tests
+	$(BIN)/ruff check actions components channels persistence reporting scripts tests
 	$(BIN)/python scripts/check_secrets.py
 
 # Fast tests: actions, settings, knowledge base, safety detector (no model needed).
@@ -94,7 +96,7 @@ eval: train
 	@echo "5-fold cross-validation: var/results/cv/ (intent_report.json, response_selection_report.json)"
 
 # Speed and memory, ours vs Rasa's default recipe (not part of `make test`).
-bench: install
+bench: install bench-report
 	$(BIN)/python scripts/bench.py
 
 # The clinical review sheet: var/review/review-sheet.html and .pdf (printed by
@@ -102,6 +104,19 @@ bench: install
 review-sheet: install
 	@test -x /usr/bin/chromium || scripts/install_browser.sh
 	$(BIN)/python scripts/review_sheet.py
+
+# make report on 100,000 generated conversations, SQLite and PostgreSQL:
+# bench/results/report.md and report.json.
+bench-report: install
+	$(BIN)/python bench/report_bench.py
+
+# What patients ask, for the clinic: var/reports/report-<from>_<to>.html and .pdf.
+# FROM/TO: YYYY-MM-DD (default: the last 30 days); OUT: folder; ENDPOINTS: the
+# endpoints file whose tracker_store is read (${VAR} from the environment).
+ENDPOINTS ?= endpoints.yml
+report: install
+	$(BIN)/python scripts/report.py --endpoints "$(ENDPOINTS)" \
+	  $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 run: train
 	@scripts/run.sh "$$(scripts/train_if_needed.sh --print)"

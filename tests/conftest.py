@@ -106,3 +106,21 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     live = LiveAssistant(tmp_path_factory.mktemp("assistant")).start()
     yield live
     live.stop()
+
+
+# --- make report: a generated history (tests/support/history.py) -------------------
+# 60 UTC days, August 1 to September 29, 2026.
+HISTORY_END = 1790726400.0  # 2026-09-30T00:00:00Z
+HISTORY_CONVERSATIONS = 5000
+
+
+@pytest.fixture(scope="session")
+def history_db(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A SQLite tracker store with 5,000 generated conversations, and what was written."""
+    from tests.support.history import generate
+
+    path = tmp_path_factory.mktemp("history") / "conversations.db"
+    history = generate(
+        f"sqlite:///{path}", HISTORY_CONVERSATIONS, days=60, end=HISTORY_END, seed=7
+    )
+    return path, history

@@ -44,8 +44,8 @@ def copy_lines(dockerfile: Path) -> List[Tuple[List[str], str]]:
     """(sources, destination) of every COPY instruction, in order."""
     copies = []
     for line in dockerfile.read_text().splitlines():
-        if not line.upper().startswith("COPY "):
-            continue  # (other lines may end in "\\", which shlex refuses)
+        if not line.lstrip().upper().startswith("COPY "):
+            continue  # e.g. an ENV line ending in "\" is not a whole command
         words = shlex.split(line, comments=True)
         if words and words[0].upper() == "COPY":
             args = [w for w in words[1:] if not w.startswith("--")]
