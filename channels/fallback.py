@@ -10,17 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
 
-
-def _faq_answer_key(parse: Mapping[str, Any], threshold: float) -> str:
-    intent = parse.get("intent") or {}
-    if intent.get("name") != "faq" or (intent.get("confidence") or 0) < threshold:
-        return ""
-    selected = ((parse.get("response_selector") or {}).get("faq") or {}).get(
-        "response"
-    ) or {}
-    if (selected.get("confidence") or 0) < threshold:
-        return ""
-    return selected.get("utter_action") or ""
+from actions.confidence import answer_key, faq_decision
 
 
 def offline_reply(
@@ -29,8 +19,8 @@ def offline_reply(
     settings: Any,
 ) -> List[str]:
     """Texts to send when the action server gave no answer."""
-    threshold = max(settings.faq_intent_threshold, settings.faq_answer_threshold)
-    key = _faq_answer_key(parse, threshold)
+    # The same decision as the FAQ action's (actions/confidence.py).
+    key = answer_key(faq_decision(parse, settings))
     contact = f"{settings.name} at {settings.phone}"
     if key and responses.get(key):
         return [
