@@ -78,20 +78,26 @@ def verified(directory: Path) -> Path:
 
 
 def read_safetensors(path: Path) -> Dict[str, np.ndarray]:
+    """Read-only views of the tensors, on a memory map of the file.
+
+    Nothing is copied here: the caller copies what it keeps, then drops the
+    views, and the map (and its pages) go away.
+    """
     dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
-    raw = path.read_bytes()
-    (size,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + size])
-    base = 8 + size
+    with path.open("rb") as handle:
+        (size,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(size))
+    mapped = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
     tensors = {}
     for name, info in header.items():
         if name == "__metadata__":
             continue
         start, end = info["data_offsets"]
+        dtype = np.dtype(dtypes[info["dtype"]])
         array = np.frombuffer(
-            raw[base + start : base + end], dtype=dtypes[info["dtype"]]
+            mapped, dtype=dtype, count=(end - start) // dtype.itemsize, offset=start
         )
-        tensors[name] = array.reshape(info["shape"]).copy()
+        tensors[name] = array.reshape(info["shape"])
     return tensors
 
 
@@ -189,9 +195,14 @@ class SentenceEmbedder:
         self.tokenizer = WordPiece(directory / VOCAB)
         t = read_safetensors(directory / WEIGHTS)
         self.word = t["embeddings.word_embeddings.weight"].astype(np.float16)
-        self.position = t["embeddings.position_embeddings.weight"][:MAX_TOKENS]
-        self.token_type = t["embeddings.token_type_embeddings.weight"][0]
-        self.ln = (t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"])
+        self.position = np.array(
+            t["embeddings.position_embeddings.weight"][:MAX_TOKENS]
+        )
+        self.token_type = np.array(t["embeddings.token_type_embeddings.weight"][0])
+        self.ln = (
+            np.array(t["embeddings.LayerNorm.weight"]),
+            np.array(t["embeddings.LayerNorm.bias"]),
+        )
         self.layers = [self._layer(t, f"encoder.layer.{i}.") for i in range(LAYERS)]
         del t
 
@@ -201,7 +212,7 @@ class SentenceEmbedder:
             return np.ascontiguousarray(t[prefix + name + ".weight"].T)
 
         def b(name: str) -> np.ndarray:
-            return t[prefix + name + ".bias"]
+            return np.array(t[prefix + name + ".bias"])
 
         qkv = ("attention.self.query", "attention.self.key", "attention.self.value")
         return {
@@ -211,14 +222,14 @@ class SentenceEmbedder:
             ),
             "out": (w("attention.output.dense"), b("attention.output.dense")),
             "ln1": (
-                t[prefix + "attention.output.LayerNorm.weight"],
-                t[prefix + "attention.output.LayerNorm.bias"],
+                np.array(t[prefix + "attention.output.LayerNorm.weight"]),
+                np.array(t[prefix + "attention.output.LayerNorm.bias"]),
             ),
             "up": (w("intermediate.dense"), b("intermediate.dense")),
             "down": (w("output.dense"), b("output.dense")),
             "ln2": (
-                t[prefix + "output.LayerNorm.weight"],
-                t[prefix + "output.LayerNorm.bias"],
+                np.array(t[prefix + "output.LayerNorm.weight"]),
+                np.array(t[prefix + "output.LayerNorm.bias"]),
             ),
         }
 
