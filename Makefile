@@ -19,7 +19,7 @@ PYTHON ?= $(shell scripts/find_python.sh)
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
-.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench run purge-conversations forget-conversation clean
+.PHONY: help install train validate lint check test test-unit test-stories eval-heldout eval-scope test-live test-browser eval bench run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -71,6 +71,12 @@ test-stories: train
 eval-heldout: train
 	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
 	$(BIN)/python scripts/evaluate_safety.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
+
+# Scope targets of issue 14 on the blind sets (not yet in `make test`: the in-scope
+# targets are not met on the dev half). HALF=test for the locked half.
+HALF ?= dev
+eval-scope: train
+	$(BIN)/python scripts/evaluate_sets.py --model "$$(scripts/train_if_needed.sh --print)" --half $(HALF) --enforce-scope
 
 # Tests against the real action server and Rasa server on loopback.
 test-live: train
