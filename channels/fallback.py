@@ -17,25 +17,21 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping
 
+from actions.confidence import answer_key, faq_decision
+
 SLOT = re.compile(r"\{(\w+)\}")
 TOPIC_INTENTS = ("faq", "tell_me_more")  # a payload naming faq_topic
 FULL_CONDITION = ("answer_detail", "full")  # data/responses/faq.yml
 
 
-def _faq_answer_key(parse: Mapping[str, Any], threshold: float) -> str:
+def _faq_answer_key(parse: Mapping[str, Any], settings: Any) -> str:
     intent = parse.get("intent") or {}
     if intent.get("name") in TOPIC_INTENTS:
         for entity in parse.get("entities") or []:  # a button names its topic
             if entity.get("entity") == "faq_topic" and entity.get("value"):
                 return f"utter_faq/{entity['value']}"
-    if intent.get("name") != "faq" or (intent.get("confidence") or 0) < threshold:
-        return ""
-    selected = ((parse.get("response_selector") or {}).get("faq") or {}).get(
-        "response"
-    ) or {}
-    if (selected.get("confidence") or 0) < threshold:
-        return ""
-    return selected.get("utter_action") or ""
+    # The same decision as the FAQ action's (actions/confidence.py).
+    return answer_key(faq_decision(parse, settings))
 
 
 def full_answer(variations: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -53,8 +49,7 @@ def offline_reply(
     settings: Any,
 ) -> List[str]:
     """Texts to send when the action server gave no answer."""
-    threshold = max(settings.faq_intent_threshold, settings.faq_answer_threshold)
-    key = _faq_answer_key(parse, threshold)
+    key = _faq_answer_key(parse, settings)
     contact = f"{settings.name} at {settings.phone}"
     if key and responses.get(key):
         # The clinic's numbers, as the slots would fill them ({emergency_number}).

@@ -1,9 +1,11 @@
-"""NLU evaluation on the held-out file (tests/nlu_heldout.yml).
+"""NLU evaluation on the held-out files (tests/nlu_heldout.yml, tests/scope_heldout.yml).
 
-Prints FAQ top-1 accuracy of the full retrieval intent (faq/<topic>), how many
-FAQ questions the assistant would actually answer (confidence over the clinic
-thresholds), out-of-scope rejection and the most confused pairs (`make eval`
-adds Rasa's own 5-fold cross-validation). With --enforce it exits 1 when a figure is under its target.
+Prints FAQ top-1 accuracy of the full retrieval intent (faq/<topic>, first of
+the ranking the assistant uses), how many FAQ questions the assistant would
+actually answer, correctly (actions/confidence.py, the same decision as the
+FAQ action), out-of-scope rejection and the most confused pairs (`make eval`
+adds Rasa's own 5-fold cross-validation). With --enforce it exits 1 when a
+figure of either file is under its target.
 
     python scripts/evaluate_nlu.py --model models/x.tar.gz [--enforce] [--sweep]
 """
@@ -22,9 +24,14 @@ from typing import Any, Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dataclasses import replace  # noqa: E402
+
+from actions.confidence import faq_decision  # noqa: E402
 from actions.settings import load_settings  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
+# Written with issue 14: other wording, and out-of-scope health questions.
+SCOPE_HELDOUT = ROOT / "tests" / "scope_heldout.yml"
 TARGET_FAQ_TOP1 = 0.95
 TARGET_OOS_REJECTION = 0.95
 SAFETY_INTENTS = {"red_flag", "crisis", "medication_dosing"}
@@ -46,20 +53,14 @@ def load_examples(path: Path) -> List[Tuple[str, str]]:
     return [(m.get("text"), m.get_full_intent()) for m in data.intent_examples]
 
 
-def predicted_label(parse: Dict[str, Any]) -> Tuple[str, float, float]:
-    """(full intent, intent confidence, answer confidence) of a parse result."""
-    intent = parse.get("intent") or {}
-    name, confidence = intent.get("name") or "", intent.get("confidence") or 0.0
+def predicted_label(parse: Dict[str, Any], settings: Any) -> Tuple[str, bool]:
+    """(full intent, answered with an FAQ?) of a parse result."""
+    name = (parse.get("intent") or {}).get("name") or ""
+    decision = faq_decision(parse, settings)
     if name != "faq":
-        return name, confidence, confidence
-    response = ((parse.get("response_selector") or {}).get("faq") or {}).get(
-        "response"
-    ) or {}
-    return (
-        response.get("intent_response_key") or "faq",
-        confidence,
-        response.get("confidence") or 0.0,
-    )
+        return name, False
+    top = decision.ranking[0][0] if decision.ranking else ""
+    return (f"faq/{top}" if top else "faq"), decision.confident
 
 
 async def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
@@ -75,20 +76,17 @@ def report(
     thresholds: Tuple[float, float] = (),
 ) -> Dict:
     settings = load_settings()
-    intent_threshold, answer_threshold = thresholds or (
-        settings.faq_intent_threshold,
-        settings.faq_answer_threshold,
-    )
+    if thresholds:
+        settings = replace(
+            settings,
+            faq_answer_threshold=thresholds[0],
+            faq_margin_threshold=thresholds[1],
+        )
     faq_total = faq_top1 = faq_answered = 0
     oos_total = oos_rejected = 0
     confusions: collections.Counter = collections.Counter()
     for (_text, gold), parse in zip(examples, parses, strict=True):
-        label, intent_conf, answer_conf = predicted_label(parse)
-        answers_faq = (
-            label.startswith("faq/")
-            and intent_conf >= intent_threshold
-            and answer_conf >= answer_threshold
-        )
+        label, answers_faq = predicted_label(parse, settings)
         if gold.startswith("faq/"):
             faq_total += 1
             faq_top1 += label == gold
@@ -140,30 +138,36 @@ def main() -> int:
     args = parser.parse_args()
     quiet_logs()
 
-    examples = load_examples(HELDOUT)
-    parses = asyncio.run(parse_all(args.model, [t for t, _ in examples]))
-    figures = report(examples, parses)
-    print_report(f"held-out set {HELDOUT.relative_to(ROOT)}", figures)
-    if args.sweep:
-        print("\nthreshold (intent = answer): answered correctly / OOS rejected")
-        for step in range(0, 10):
-            t = step / 10
-            f = report(examples, parses, (t, t))
-            print(
-                f"  {t:.1f}: {f['faq_answered_correctly']:.1%} / "
-                f"{f['oos_rejection']:.1%}"
+    failed, written = [], {}
+    files = {path: load_examples(path) for path in (HELDOUT, SCOPE_HELDOUT)}
+    texts = [t for examples in files.values() for t, _ in examples]
+    parsed = dict(zip(texts, asyncio.run(parse_all(args.model, texts)), strict=True))
+    for path, examples in files.items():
+        parses = [parsed[t] for t, _ in examples]
+        figures = report(examples, parses)
+        name = str(path.relative_to(ROOT))
+        print_report(f"held-out set {name}", figures)
+        if args.sweep:
+            print("\nanswer threshold / margin: answered correctly / OOS rejected")
+            for answer in (0.1, 0.2, 0.3, 0.4, 0.5):
+                for margin in (0.0, 0.05, 0.1):
+                    f = report(examples, parses, (answer, margin))
+                    print(
+                        f"  {answer:.1f} / {margin:.2f}: "
+                        f"{f['faq_answered_correctly']:.1%} / {f['oos_rejection']:.1%}"
+                    )
+        written[name] = figures
+        if figures["faq_top1"] < TARGET_FAQ_TOP1:
+            failed.append(
+                f"{name}: FAQ top-1 {figures['faq_top1']:.1%} < {TARGET_FAQ_TOP1:.0%}"
+            )
+        if figures["oos_rejection"] < TARGET_OOS_REJECTION:
+            failed.append(
+                f"{name}: out-of-scope rejection {figures['oos_rejection']:.1%} "
+                f"< {TARGET_OOS_REJECTION:.0%}"
             )
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2, default=str))
-
-    failed = []
-    if figures["faq_top1"] < TARGET_FAQ_TOP1:
-        failed.append(f"FAQ top-1 {figures['faq_top1']:.1%} < {TARGET_FAQ_TOP1:.0%}")
-    if figures["oos_rejection"] < TARGET_OOS_REJECTION:
-        failed.append(
-            f"out-of-scope rejection {figures['oos_rejection']:.1%} "
-            f"< {TARGET_OOS_REJECTION:.0%}"
-        )
+        args.json.write_text(json.dumps(written, indent=2, default=str))
     for line in failed:
         print(f"BELOW TARGET: {line}")
     return 1 if (failed and args.enforce) else 0

@@ -28,12 +28,20 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from actions.confidence import faq_decision as decide  # noqa: E402
 from actions.settings import load_settings  # noqa: E402
+from actions.topics import TOPICS  # noqa: E402
 from scripts.evaluate_nlu import parse_all, quiet_logs  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval"
 ALARMS = ("red_flag", "overdose", "crisis", "crisis_someone_else")
-SUGGESTIONS = 3
+# Targets of issue 14 on the scope sets (--enforce-scope); the merger measures
+# them on the locked test half.
+TARGET_OOS_REJECTED = 0.97
+TARGET_OOS_LONG_REJECTED = 0.95
+TARGET_ANSWERED_RIGHT = 0.95
+TARGET_ANSWERED_WRONG = 0.01
+TARGET_RIGHT_AMONG_SUGGESTIONS = 0.95
 
 
 def load(name: str) -> List[Dict[str, Any]]:
@@ -42,24 +50,12 @@ def load(name: str) -> List[Dict[str, Any]]:
 
 
 def faq_decision(parse: Dict[str, Any], settings: Any) -> Dict[str, Any]:
-    """What the FAQ action would do: answer a topic, or offer suggestions."""
-    intent = parse.get("intent") or {}
-    selector = (parse.get("response_selector") or {}).get("faq") or {}
-    response = selector.get("response") or {}
-    topic = (response.get("intent_response_key") or "").partition("/")[2]
-    ranking = [
-        (r.get("intent_response_key") or "").partition("/")[2]
-        for r in selector.get("ranking") or []
-    ]
-    confident = (
-        intent.get("name") == "faq"
-        and (intent.get("confidence") or 0) >= settings.faq_intent_threshold
-        and (response.get("confidence") or 0) >= settings.faq_answer_threshold
-    )
+    """What the FAQ action would do (actions/confidence.py): answer or suggest."""
+    decision = decide(parse, settings)
     return {
-        "intent": intent.get("name"),
-        "answer": topic if confident and topic else None,
-        "suggestions": ranking[:SUGGESTIONS] if intent.get("name") == "faq" else [],
+        "intent": (parse.get("intent") or {}).get("name"),
+        "answer": decision.topic,
+        "suggestions": decision.suggestions,
     }
 
 
@@ -124,6 +120,26 @@ def scope_figures(
             rejected_long += ok
         if not ok:
             leaks.append((decision["answer"] or decision["intent"], case["text"]))
+    figures = {
+        "out_of_scope": len(out_cases),
+        "oos_rejected": ratio(rejected, len(out_cases)),
+        "oos_long_rejected": ratio(rejected_long, long_total),
+        "leaks": leaks,
+    }
+    figures.update(in_scope_figures(in_cases, in_parses, settings))
+    # The topics this branch can answer (actions/topics.yml): a topic of the
+    # catalogue without training data yet can only be missed.
+    known = [i for i, c in enumerate(in_cases) if c["topic"] in TOPICS]
+    if len(known) < len(in_cases):
+        figures["known_topics"] = in_scope_figures(
+            [in_cases[i] for i in known], [in_parses[i] for i in known], settings
+        )
+    return figures
+
+
+def in_scope_figures(
+    in_cases: List[Dict], in_parses: List[Dict], settings: Any
+) -> Dict[str, Any]:
     right = wrong = suggested = unsure = 0
     confusions: collections.Counter = collections.Counter()
     for case, parse in zip(in_cases, in_parses, strict=True):
@@ -137,17 +153,14 @@ def scope_figures(
             unsure += 1
             suggested += case["topic"] in decision["suggestions"]
             if case["topic"] not in decision["suggestions"]:
-                confusions[(case["topic"], decision["intent"] or "?")] += 1
+                label = "~" + (decision["intent"] or "?")  # ~: not among suggestions
+                confusions[(case["topic"], label)] += 1
     return {
-        "out_of_scope": len(out_cases),
-        "oos_rejected": ratio(rejected, len(out_cases)),
-        "oos_long_rejected": ratio(rejected_long, long_total),
         "in_scope": len(in_cases),
         "answered_right": ratio(right, len(in_cases)),
         "answered_wrong": ratio(wrong, len(in_cases)),
         "not_sure": unsure,
         "right_among_suggestions": ratio(suggested, unsure),
-        "leaks": leaks,
         "confusions": confusions.most_common(10),
     }
 
@@ -229,6 +242,13 @@ def summary(figures: Dict[str, Any]) -> str:
         f"wrong {s['answered_wrong']:.1%} of {s['in_scope']}; right among suggestions "
         f"{(s['right_among_suggestions'] or 0):.1%} of {s['not_sure']} not-sure"
     )
+    if "known_topics" in s:
+        k = s["known_topics"]
+        lines.append(
+            f"  on the {len(TOPICS)} topics this branch answers: answered right "
+            f"{k['answered_right']:.1%}, wrong {k['answered_wrong']:.1%} of {k['in_scope']}; "
+            f"right among suggestions {(k['right_among_suggestions'] or 0):.1%} of {k['not_sure']} not-sure"
+        )
     f = figures["followups"]
     lines.append(
         f"follow-ups (parsed alone): right topic {f['right_topic']:.1%}, wrong {f['wrong_topic']:.1%} of {f['followups']}"
@@ -236,11 +256,50 @@ def summary(figures: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def scope_failures(figures: Dict[str, Any], known_only: bool = False) -> List[str]:
+    """The scope targets of issue 14 that a half's figures miss."""
+    s = figures["scope"]
+    inside = s.get("known_topics", s) if known_only else s
+    checks = [
+        ("OOS rejected", s["oos_rejected"], TARGET_OOS_REJECTED, 1),
+        ("long OOS rejected", s["oos_long_rejected"], TARGET_OOS_LONG_REJECTED, 1),
+        ("in-scope answered right", inside["answered_right"], TARGET_ANSWERED_RIGHT, 1),
+        (
+            "in-scope answered wrong",
+            inside["answered_wrong"],
+            TARGET_ANSWERED_WRONG,
+            -1,
+        ),
+        (
+            "right topic among suggestions",
+            inside["right_among_suggestions"] or 0.0,
+            TARGET_RIGHT_AMONG_SUGGESTIONS,
+            1,
+        ),
+    ]
+    failed = []
+    for name, value, target, sign in checks:
+        if value is None or (value - target) * sign < 0:
+            word = "<" if sign > 0 else ">"
+            failed.append(f"{figures['half']}: {name} {value:.1%} {word} {target:.0%}")
+    return failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--half", choices=("dev", "test", "both"), default="both")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--enforce-scope",
+        action="store_true",
+        help="exit 1 when a scope figure misses its target (issue 14)",
+    )
+    parser.add_argument(
+        "--known-topics-only",
+        action="store_true",
+        help="judge in-scope targets on the topics actions/topics.yml answers",
+    )
     args = parser.parse_args()
     quiet_logs()
     halves = ["dev", "test"] if args.half == "both" else [args.half]
@@ -249,7 +308,14 @@ def main() -> int:
         print(summary(figures))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
-    return 0
+    failed = [
+        line
+        for figures in results
+        for line in scope_failures(figures, args.known_topics_only)
+    ]
+    for line in failed:
+        print(f"BELOW TARGET: {line}")
+    return 1 if (failed and args.enforce_scope) else 0
 
 
 if __name__ == "__main__":
