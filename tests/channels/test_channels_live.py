@@ -429,7 +429,8 @@ def test_option_three_tells_more_on_sms(live, fake_api):
     assert "Three things affect how fast you improve" in text  # the full answer
     assert "Reply 1 to book a visit, 2 to ask another question." in more[-1].text
     last = user_events(live, patient.sender_id)[-1]
-    assert last["text"] == '/tell_me_more{"faq_topic": "pt_timeline"}'
+    # The payload as the input guard writes it (canonical JSON, no spaces).
+    assert last["text"] == '/tell_me_more{"faq_topic":"pt_timeline"}'
     assert last["metadata"]["selected_option"]["title"] == "Tell me more"
 
 

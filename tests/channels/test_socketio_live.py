@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = "http://127.0.0.1:8080"
 EVIL = "https://evil.example"
 QUESTION = "how long does physical therapy take to work?"
-ANSWER_START = "There is no fixed timeline."
+ANSWER_START = "There is no fixed timeline"
 EMERGENCY = "my face is drooping and my arm went weak"
 REPLY_TIMEOUT = 90  # s; the first answer also wakes the action server
 
@@ -286,7 +286,7 @@ def test_over_long_slash_messages_are_not_stored(live: LiveAssistant):
         return session_id, too_long
 
     session_id, too_long = run(scenario())
-    assert "5,001 characters" in texts(too_long)[0]
+    assert "5,000 characters" in texts(too_long)[0]  # the leading "/" is not text
     assert user_texts(live, session_id) == []
     assert longest_stored_user_text(live) < 5000
 
