@@ -122,5 +122,5 @@ def test_crisis_and_dosing(assistant):
 def test_unclear_message_is_not_guessed(assistant):
     replies = assistant.send("rest-unclear", "blue")
     said = " ".join(texts(replies))
-    assert "not sure" in said.lower() or "only help with questions" in said
+    assert "not sure" in said.lower() or "only answer questions" in said
     assert not any(t.startswith("Sources:") for t in texts(replies))

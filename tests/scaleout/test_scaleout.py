@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import shutil
 import statistics
@@ -106,16 +107,23 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         postgres.init().start()
         postgres.create_database("rasa")
         redis.start()
-        credentials = (DEPLOY / "credentials.production.yml").read_text()
+        # As the image's entry point renders it: the channels whose variables are set.
+        from scripts.render_credentials import render
+
+        credentials, _, _ = render(
+            (DEPLOY / "credentials.production.yml").read_text(), os.environ
+        )
         for number in (1, 2):
             replica = LiveAssistant(workdir / f"rasa-{number}", credentials=credentials)
             shutil.copy(DEPLOY / "endpoints.production.yml", replica.endpoints)
             replicas.append(replica)
         actions_port = replicas[0].actions_port
         token = replicas[0].env["ACTION_SERVER_TOKEN"]
+        sender_key = replicas[0].env["SENDER_ID_KEY"]  # shared, as in production
         for replica in replicas:
             replica.env.update(
                 ACTION_SERVER_TOKEN=token,
+                SENDER_ID_KEY=sender_key,
                 ACTION_SERVER_URL=f"http://127.0.0.1:{actions_port}/webhook",
                 DB_HOST="127.0.0.1",
                 DB_PORT=str(postgres.port),
