@@ -224,7 +224,7 @@ def test_question_button_emergency_and_reload(setup: Setup, page) -> None:
 
     # ...and the resumed socket still gets its replies.
     send(page, "does tens help nerve pain")
-    expect(bot(page).filter(has_text="transcutaneous electrical nerve")).to_have_count(
+    expect(bot(page).filter(has_text="mild electrical pulses")).to_have_count(
         1, timeout=REPLY_TIMEOUT
     )
 

@@ -244,7 +244,7 @@ def test_a_message_naming_another_session_stays_out_of_it(live: LiveAssistant):
         await alice.replies(lambda m: bool(m))
         mallory_id = await mallory.open(alice_id + "x")  # a guess: rejected
         await mallory.say(intruder_text, session_id=alice_id)
-        await mallory.replies(has_text("transcutaneous electrical nerve"))
+        await mallory.replies(has_text("mild electrical pulses"))
         await asyncio.sleep(2)
         leaked = [alice.received.get_nowait() for _ in range(alice.received.qsize())]
         await alice.close()
