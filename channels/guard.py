@@ -313,15 +313,10 @@ def guard_messages(
     Each message goes through screen_text: empty and over-long messages get a
     short reply through the channel's own output and are not processed; "/"
     messages other than the assistant's own payloads are read as words; only
-    the metadata in KEPT_METADATA is passed on. The output is made link-safe:
-    Rasa's Socket.IO output cannot send link buttons (the call buttons of
-    urgent replies), so those are written under the text instead.
+    the metadata in KEPT_METADATA is passed on.
     """
-    from channels.output import LinkSafeOutput
 
     async def guarded(message):
-        if not isinstance(message.output_channel, LinkSafeOutput):
-            message.output_channel = LinkSafeOutput(message.output_channel)
         screened = screen_text(message.text, max_chars, emergency_number, payloads)
         if screened.text is not None:
             message.text = screened.text

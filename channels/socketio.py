@@ -56,6 +56,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.guard import MAX_BODY_BYTES, guard_messages
+from channels.output import LinkSafeOutput
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +392,7 @@ class GuardedSocketIOInput(SocketIOInput):
                 return
             message = UserMessage(
                 text,
-                SocketIOOutput(sio, self.bot_message_evt),
+                LinkSafeOutput(SocketIOOutput(sio, self.bot_message_evt)),
                 sender_id,
                 input_channel=self.name(),
                 metadata=None,  # client metadata is not needed, so not stored
