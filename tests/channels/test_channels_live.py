@@ -454,9 +454,10 @@ def test_slack_button_click_books(live, fake_api):
 
 # --- splitting --------------------------------------------------------------------------
 def test_long_replies_split_at_the_channel_limit_losing_nothing(live, fake_api):
-    # WhatsApp runs with max_length 400 here, so the FAQ answer must split.
+    # WhatsApp runs with max_length 400 here, so the full FAQ answer must split.
     patient = Patient("whatsapp")
-    sent, rest = say_like_rest(live, fake_api, patient, FAQ)
+    more = '/tell_me_more{"faq_topic":"pt_timeline"}'  # the "Tell me more" button
+    sent, rest = say_like_rest(live, fake_api, patient, more)
     expected = expected_texts("whatsapp", rest)
     assert any(len(text) > WHATSAPP_MAX_LENGTH for text in expected)
     assert len(sent) > len(expected)
