@@ -196,7 +196,9 @@ def test_question_button_emergency_and_reload(setup: Setup, page) -> None:
     )
     expect(bot(page).filter(has_text="not medical advice")).to_have_count(1)
     replies = page.locator(".rw-replies .rw-reply")
-    expect(replies).to_have_text(["Book a visit", "Ask another question"])
+    expect(replies).to_have_text(
+        ["Book a visit", "Ask another question", "Tell me more"]
+    )
 
     # Tapping a button sends its payload and shows its reply.
     replies.filter(has_text="Book a visit").click()
