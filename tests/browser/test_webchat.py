@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -230,7 +231,12 @@ def test_question_button_emergency_and_reload(setup: Setup, page) -> None:
         1, timeout=REPLY_TIMEOUT
     )
 
+    # The reply reaches the page before Rasa has saved the turn: poll briefly.
+    deadline = time.monotonic() + 15
     stored = user_texts(assistant, first_session)
+    while "does tens help nerve pain" not in stored and time.monotonic() < deadline:
+        time.sleep(0.3)
+        stored = user_texts(assistant, first_session)
     assert QUESTION in stored and EMERGENCY in stored
     assert "/book_appointment" in stored and "does tens help nerve pain" in stored
     # rasa-webchat upgraded to WebSocket, which the Origin check let through.
