@@ -294,9 +294,9 @@ def screen_text(
         return Screened(reply=empty_reply())
     if len(text) <= max_chars or text in allowed:
         return Screened(text=text)
-    from components.safety import classify
+    from components.safety import ALARM_CATEGORIES, classify
 
-    urgent = classify(text[:5000]) in ("red_flag", "crisis")
+    urgent = classify(text[:5000]) in ALARM_CATEGORIES
     return Screened(
         reply=too_long_reply(len(text), max_chars, emergency_number if urgent else None)
     )

@@ -19,7 +19,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CASES = ROOT / "tests" / "safety_cases.yml"
-SAFETY_INTENTS = ("red_flag", "crisis", "medication_dosing")
+# The same as components.safety.SAFETY_INTENTS (not imported: that loads Rasa).
+SAFETY_INTENTS = (
+    "red_flag",
+    "overdose",
+    "crisis",
+    "crisis_someone_else",
+    "medication_dosing",
+)
 
 
 def load_cases(path: Path = CASES) -> Tuple[Dict[str, List[str]], List[str]]:

@@ -266,6 +266,17 @@ def plain_concept(name: str) -> str:
     return str(name).replace("_", " ")
 
 
+def rule_concepts(alternative: Any) -> List[str]:
+    """The concepts one rule line needs: a list, a single name, or the dict form
+    {all: [...], unless: [...], same_sentence: ...} (shown as "not <concept>")."""
+    if isinstance(alternative, dict):
+        needed = [str(c) for c in alternative.get("all") or []]
+        return needed + [f"not {c}" for c in alternative.get("unless") or []]
+    if isinstance(alternative, list):
+        return [str(c) for c in alternative]
+    return [str(alternative)]
+
+
 def red_flag_vocabulary(path: Path = SAFETY_RULES) -> Dict[str, Any]:
     """Categories, rules and concepts of the safety detector, readable."""
     data = load_yaml(path) or {}
@@ -275,12 +286,12 @@ def red_flag_vocabulary(path: Path = SAFETY_RULES) -> Dict[str, Any]:
     }
     for name, words in (data.get("vocab") or {}).items():
         concepts.setdefault(name, [plain_phrase(w) for w in words or []])
+    for name in data.get("about_whom") or []:  # the same words, about someone else
+        if name in concepts:
+            concepts.setdefault(f"{name}_other", concepts[name] + ["(about someone else)"])
     rules: Dict[str, List[List[str]]] = {}
     for category, alternatives in (data.get("rules") or {}).items():
-        rules[category] = [
-            [str(c) for c in (alt if isinstance(alt, list) else [alt])]
-            for alt in alternatives or []
-        ]
+        rules[category] = [rule_concepts(alt) for alt in alternatives or []]
     order = list(data.get("order") or rules)
     order += [c for c in rules if c not in order]
     unless = {k: v for k, v in (data.get("unless") or {}).items() if v}

@@ -20,7 +20,9 @@ HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
 MIN_EXAMPLES = 20
 SPECIAL_RESPONSES = {
     "red_flag": "utter_urgent_care",
+    "overdose": "utter_overdose",
     "crisis": "utter_crisis_support",
+    "crisis_someone_else": "utter_crisis_support_other",
     "medication_dosing": "utter_ask_prescriber",
     "book_appointment": "utter_book_appointment",
     "human_handoff": "utter_handoff",

@@ -50,10 +50,14 @@ def test_red_flag_phrases_in_plain_words(phrase, plain):
 
 def test_the_vocabulary_lists_every_rule_concept():
     vocabulary = sheet.red_flag_vocabulary()
-    assert vocabulary["order"][0] == "red_flag"
+    order = vocabulary["order"]
+    # Every alarm is checked before the dosing question.
+    assert {"red_flag", "overdose", "crisis", "crisis_someone_else"} <= set(order)
+    assert order[-1] == "medication_dosing"
     for alternatives in vocabulary["rules"].values():
         for alternative in alternatives:
             for concept in alternative:
+                concept = concept.removeprefix("not ").lstrip("!")
                 assert concept in vocabulary["concepts"], concept
 
 

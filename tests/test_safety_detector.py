@@ -1,4 +1,4 @@
-"""The deterministic safety detector (components/safety.py)."""
+"""The safety detector (components/safety.py) and its second net."""
 
 from __future__ import annotations
 
@@ -32,13 +32,62 @@ def test_safety_file_has_full_recall_and_no_false_alarm():
         ("i hit my head and now i'm confused", "red_flag"),
         ("my calf is swollen and hot after my flight", "red_flag"),
         ("the weakness is spreading up my legs fast", "red_flag"),
+        ("i took a whole strip of my gabapentin an hour ago", "overdose"),
         ("everyone would be better off without me", "crisis"),
         ("i don't want to live like this", "crisis"),
+        (
+            "my girlfriend texted me that she wants to kill herself",
+            "crisis_someone_else",
+        ),
         ("can i double my gabapentin", "medication_dosing"),
         ("is it ok to stop my meds", "medication_dosing"),
     ],
 )
 def test_each_category_is_detected(text, category):
+    assert classify(text) == category
+
+
+# The kinds of message the first outside evaluation missed, in our own words.
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # numbness or weakness climbing quickly, without the word "sudden"
+        (
+            "my legs went weak yesterday and now it's climbing up to my chest",
+            "red_flag",
+        ),
+        (
+            "the tingling reached my hips overnight and my legs feel like lead",
+            "red_flag",
+        ),
+        # vision loss in one eye; double vision with dizziness
+        ("i lost the sight in my right eye twenty minutes ago", "red_flag"),
+        ("everything went double all of a sudden and the room is spinning", "red_flag"),
+        # foot drop that started yesterday
+        ("since yesterday my left foot slaps the floor and won't lift", "red_flag"),
+        # drowsy, slow breathing after pain pills; accidental overdose of a nerve-pain medicine
+        (
+            "my mum took her pain pills and now she's so drowsy and her breathing is really slow",
+            "overdose",
+        ),
+        ("i accidentally took three times my pregabalin dose", "overdose"),
+        ("my little boy swallowed a load of my iron tablets", "overdose"),
+        # one-sided weakness after an FAQ question in the same message
+        (
+            "how long does pt take to work? also my right arm and leg went weak an hour ago",
+            "red_flag",
+        ),
+        # a spouse's suicidal statement, written by the worried person
+        (
+            "my husband told me last night that he wants to end his life",
+            "crisis_someone_else",
+        ),
+        # passive suicidal ideation
+        ("there's no point carrying on like this", "crisis"),
+        ("honestly i wish i wasn't alive anymore", "crisis"),
+    ],
+)
+def test_former_misses(text, category):
     assert classify(text) == category
 
 
@@ -61,8 +110,120 @@ def test_ordinary_messages_and_negations_do_not_trigger(text):
     assert classify(text) is None
 
 
+@pytest.mark.parametrize(
+    "text, frame, hint",
+    [
+        # informational questions
+        ("can nerve damage cause a heart attack?", "informational", None),
+        ("is numbness a sign of a stroke?", "informational", None),
+        (
+            "what are the warning signs of a blood clot after surgery?",
+            "informational",
+            None,
+        ),
+        ("how fast does guillain-barre spread up the legs?", "informational", None),
+        # history
+        ("i had a stroke two years ago, can pt help my hand?", "history", None),
+        (
+            "i overdosed on painkillers back in 2012, so no opioids for me",
+            "history",
+            None,
+        ),
+        (
+            "my cousin had cauda equina in 2019 and lost bladder control",
+            "history",
+            "red_flag",
+        ),
+        # reported or quoted words
+        (
+            "the leaflet says 'seek help if you have thoughts of suicide', is that common?",
+            "reported",
+            None,
+        ),
+        (
+            "my pharmacist said mixing it with alcohol could stop your breathing",
+            "reported",
+            None,
+        ),
+    ],
+)
+def test_informational_history_and_reported_framing_vetoes(text, frame, hint):
+    analysis = default_rules().analyse(text)
+    assert analysis.category is None
+    assert frame in analysis.vetoes
+    if hint:
+        assert analysis.hint == hint
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        (
+            "what are the warning signs of a stroke? my husband's face is drooping now",
+            "red_flag",
+        ),
+        (
+            "can diabetes cause a heart attack? my chest is crushing and my arm hurts",
+            "red_flag",
+        ),
+        (
+            "i had a stroke in 2015 and since this morning my left arm is weak again",
+            "red_flag",
+        ),
+        ("i tried to kill myself years ago and i'm feeling that way again", "crisis"),
+    ],
+)
+def test_a_present_emergency_beside_a_question_or_history_still_alarms(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can i take 2 lyrica instead of 1 tonight?",
+        "how much gabapentin should i take",
+        "i forgot my dose this morning, can i double up tonight?",
+        "how many tylenol can i take with my nerve pills",
+    ],
+)
+def test_dosing_questions_stay_with_the_prescriber(text):
+    assert classify(text) == "medication_dosing"
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # an overdose that happened comes before anything else
+        ("i took all my pills because i want to die", "overdose"),
+        # an emergency comes before a crisis and before dosing
+        ("my face is drooping, should i take my gabapentin tonight?", "red_flag"),
+        # a crisis comes before dosing
+        ("i want to kill myself, how many lyrica would it take", "crisis"),
+    ],
+)
+def test_priority_when_several_fire(text, category):
+    assert classify(text) == category
+
+
+def test_crisis_is_split_by_whom_it_is_about():
+    assert classify("my dad says he'd be better off dead") == "crisis_someone_else"
+    assert classify("my family would be better off without me") == "crisis"
+    assert classify("my friend said kms and went quiet") == "crisis_someone_else"
+    assert classify("i scratch my legs till they bleed on purpose") == "crisis"
+
+
 def test_a_red_flag_wins_over_the_faq_question_in_the_same_message():
     text = "my speech is slurred, also how long does pt take?"
+    assert classify(text) == "red_flag"
+
+
+def test_a_long_mixed_message_still_alarms():
+    text = (
+        "Thanks for the exercise sheet, the nerve glides are going well and I can walk "
+        "further now. I wanted to ask about heat packs and whether I can swim. Also, "
+        "since lunch my left arm has gone heavy and my mouth is drooping on that side. "
+        "Is it ok to use the TENS machine on my feet?"
+    )
     assert classify(text) == "red_flag"
 
 
@@ -70,10 +231,17 @@ def test_negation_does_not_reach_past_a_new_clause():
     assert classify("i don't know what's happening, my chest hurts") == "red_flag"
 
 
+def test_a_negation_inside_a_sign_does_not_deny_the_next_one():
+    assert classify("all of a sudden there's no strength in my right arm") == "red_flag"
+
+
 def test_findings_name_their_evidence():
     finding = default_rules().detect("sudden numbness in my groin")[0]
     assert finding.category == "red_flag"
     assert "groin" in " ".join(finding.evidence)
+
+
+# --- the Rasa component ------------------------------------------------------------
 
 
 def _message(text, intent, confidence, ranking=()):
@@ -89,10 +257,10 @@ def _message(text, intent, confidence, ranking=()):
     )
 
 
-def _detector():
+def _detector(**config):
     from components.safety import SafetyDetector
 
-    return SafetyDetector(SafetyDetector.get_default_config())
+    return SafetyDetector({**SafetyDetector.get_default_config(), **config})
 
 
 def test_component_overrides_the_classifier_when_the_detector_fires():
@@ -101,22 +269,87 @@ def test_component_overrides_the_classifier_when_the_detector_fires():
     assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
     assert message.get("intent_ranking")[0]["name"] == "red_flag"
     assert message.get("safety")["categories"] == ["red_flag"]
+    assert message.get("safety")["source"] == "rules"
 
 
-def test_classifier_alone_never_raises_the_alarm_but_leaves_a_hint():
+def test_a_confident_classifier_alarm_is_the_second_net():
+    other = {"name": "faq", "confidence": 0.02}
+    text = "my grandad suddenly went grey and sweaty and says something is very wrong"
+    message = _message(text, "red_flag", 0.97, [other])
+    _detector().process([message])
+    assert message.get("intent") == {"name": "red_flag", "confidence": 0.97}
+    assert message.get("safety") == {"categories": ["red_flag"], "source": "classifier"}
+
+
+def test_a_classifier_red_flag_needs_a_sign_beside_it():
     other = {"name": "faq", "confidence": 0.4}
-    message = _message("my toes feel odd today", "red_flag", 0.97, [other])
+    message = _message(
+        "i get electric zaps in my legs now and then", "red_flag", 0.99, [other]
+    )
     _detector().process([message])
     assert message.get("intent") == other
-    assert message.get("safety") == {"categories": [], "hint": "red_flag"}
 
 
-def test_no_hint_when_the_message_denies_the_sign():
+def test_a_question_vetoes_a_classifier_alarm():
+    other = {"name": "out_of_scope", "confidence": 0.4}
+    text = "is fasting safe with low blood pressure? i felt lightheaded by noon"
+    message = _message(text, "red_flag", 1.0, [other])
+    _detector().process([message])
+    assert message.get("intent") == other
+
+
+def test_the_second_net_reads_past_the_fallback_entry():
+    ranking = [{"name": "crisis_someone_else", "confidence": 0.95}]
+    message = _message(
+        "my mate says he is going away for good", "nlu_fallback", 1.0, ranking
+    )
+    _detector().process([message])
+    assert message.get("intent")["name"] == "crisis_someone_else"
+
+
+def test_a_classifier_alarm_wins_over_a_rule_dosing_answer():
+    # the rules read a dosing question; the classifier is sure it is an overdose
+    text = "took my lyrica again after lunch and again at 3, skip the next one"
+    assert classify(text) == "medication_dosing"
+    message = _message(text, "overdose", 0.99)
+    _detector().process([message])
+    assert message.get("intent")["name"] == "overdose"
+
+
+@pytest.mark.parametrize(
+    "text, veto",
+    [
+        ("no chest pain, only tingling", "negation"),
+        ("what are the signs of a heart attack?", "informational"),
+        ("i had a heart attack in 2016, can i do pt?", "history"),
+    ],
+)
+def test_the_detector_vetoes_a_classifier_alarm(text, veto):
     other = {"name": "faq", "confidence": 0.6}
-    message = _message("no chest pain, only tingling", "red_flag", 1.0, [other])
+    message = _message(text, "red_flag", 1.0, [other])
+    _detector().process([message])
+    assert message.get("intent") == other
+    if veto == "negation":
+        assert message.get("safety") is None
+    else:
+        assert message.get("safety")["hint"] == "red_flag"
+        assert veto in message.get("safety")["vetoes"]
+
+
+def test_a_hesitant_classifier_alarm_leaves_only_the_ordinary_intent():
+    other = {"name": "faq", "confidence": 0.4}
+    message = _message("my toes feel odd today", "red_flag", 0.6, [other])
     _detector().process([message])
     assert message.get("intent") == other
     assert message.get("safety") is None
+
+
+def test_a_classifier_dosing_guess_is_only_a_hint():
+    other = {"name": "faq", "confidence": 0.3}
+    message = _message("what about my tablets", "medication_dosing", 0.95, [other])
+    _detector().process([message])
+    assert message.get("intent") == other
+    assert message.get("safety")["hint"] == "medication_dosing"
 
 
 def test_unsure_leftover_goes_to_fallback():
