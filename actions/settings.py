@@ -46,6 +46,7 @@ class ClinicSettings:
     emergency_number: str
     crisis_line: str
     crisis_line_name: str
+    crisis_line_name_es: str
     crisis_text_number: str
     poison_control: str
     disclaimer_full: str
@@ -69,6 +70,7 @@ class ClinicSettings:
             "emergency_number": self.emergency_number,
             "crisis_line": self.crisis_line,
             "crisis_line_name": self.crisis_line_name,
+            "crisis_line_name_es": self.crisis_line_name_es,
             "crisis_text_number": self.crisis_text_number,
             "poison_control": self.poison_control,
             # Dialable forms for the call / text buttons (tel: and sms: links).

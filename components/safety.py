@@ -663,6 +663,10 @@ if GraphComponent is not object:
             return {
                 # A classifier alarm this sure raises the alarm unless vetoed.
                 "alarm_threshold": 0.9,
+                # An AlarmNet score this high raises the alarm (English: unless
+                # the rules veto it). Chosen by cross-validation (docs/safety.md).
+                "net_threshold_en": 0.85,
+                "net_threshold_es": 0.7,
                 # A classifier safety guess this sure adds a hint to the answer.
                 "second_net_threshold": 0.9,
                 "fallback_threshold": 0.3,
@@ -719,6 +723,9 @@ if GraphComponent is not object:
                 and not analysis.vetoes
                 and (name != "red_flag" or analysis.corroborated)
             )
+            net = self._net_alarm(message, analysis)
+            if net and not second_net:
+                name, confidence, second_net = net["category"], net["score"], True
             if analysis.category in ALARM_CATEGORIES or (
                 analysis.findings and not second_net
             ):
@@ -740,7 +747,10 @@ if GraphComponent is not object:
                     message,
                     ranking,
                     {"name": name, "confidence": confidence},
-                    {"categories": [name], "source": "classifier"},
+                    {
+                        "categories": [name],
+                        "source": "alarm_net" if net else "classifier",
+                    },
                 )
                 return
             hint = analysis.hint
@@ -759,6 +769,25 @@ if GraphComponent is not object:
                 )
             if (message.get("intent") or {}).get("name") in SAFETY_INTENTS:
                 self._demote(message, ranking)
+
+        def _net_alarm(
+            self, message: Message, analysis: Analysis
+        ) -> Optional[Dict[str, Any]]:
+            """The second net's alarm (components/alarm_net.py), if it fires.
+
+            In English the rules veto it for a denial, a question or a framed
+            clause; the rules do not read other languages, so there they do not."""
+            net = message.get("alarm_net") or {}
+            language = net.get("language") or "en"
+            key = f"net_threshold_{language}"
+            threshold = self.config.get(key, self.config["net_threshold_en"])
+            if net.get("category") not in ALARM_CATEGORIES:
+                return None
+            if (net.get("score") or 0.0) < threshold:
+                return None
+            if language == "en" and analysis.vetoes:
+                return None
+            return net
 
         def _demote(self, message: Message, ranking: List[Dict[str, Any]]) -> None:
             """A hesitant or vetoed safety guess: the best ordinary intent instead."""

@@ -400,8 +400,7 @@ def main() -> int:
         print("safety targets met")
     return (
         1
-        if (scope_failed and args.enforce_scope)
-        or (failures and args.enforce_safety)
+        if (scope_failed and args.enforce_scope) or (failures and args.enforce_safety)
         else 0
     )
 

@@ -288,7 +288,9 @@ def red_flag_vocabulary(path: Path = SAFETY_RULES) -> Dict[str, Any]:
         concepts.setdefault(name, [plain_phrase(w) for w in words or []])
     for name in data.get("about_whom") or []:  # the same words, about someone else
         if name in concepts:
-            concepts.setdefault(f"{name}_other", concepts[name] + ["(about someone else)"])
+            concepts.setdefault(
+                f"{name}_other", concepts[name] + ["(about someone else)"]
+            )
     rules: Dict[str, List[List[str]]] = {}
     for category, alternatives in (data.get("rules") or {}).items():
         rules[category] = [rule_concepts(alt) for alt in alternatives or []]

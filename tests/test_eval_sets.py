@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-EVAL = Path(__file__).resolve().parent / "eval"
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "tests" / "eval"
 LOCKED = dict(
     reversed(line.split()) for line in (EVAL / "LOCKED.sha256").read_text().splitlines()
 )
@@ -29,3 +30,38 @@ def test_every_set_has_a_locked_test_half() -> None:
 def test_set_parses(name: str) -> None:
     data = yaml.safe_load((EVAL / name).read_text())
     assert data and all(isinstance(v, list) and v for v in data.values())
+
+
+def _training_texts() -> set:
+    """Every text the pipeline trains on: NLU examples and the alarm examples."""
+    import re
+
+    texts = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.add(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line[2:]).lower())
+    for path in (ROOT / "components" / "alarm_examples").glob("*.yml"):
+        for example in (yaml.safe_load(path.read_text()) or {}).get("examples") or []:
+            texts.add(str(example["text"]).lower())
+    return texts
+
+
+def test_no_locked_case_is_trained_on() -> None:
+    trained = _training_texts()
+    for name in LOCKED:
+        data = yaml.safe_load((EVAL / name).read_text())
+        for cases in data.values():
+            for case in cases:
+                for text in _case_texts(case):
+                    assert (
+                        text.lower() not in trained
+                    ), f"{name}: {text!r} is trained on"
+
+
+def _case_texts(case: dict) -> list:
+    if "text" in case:
+        return [case["text"]]
+    return [t.get("text", "") for t in case.get("turns") or []]

@@ -57,7 +57,7 @@ TOPIC_IDS = sorted(TOPICS)
 
 
 def normalise(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 @pytest.fixture(scope="module")

@@ -100,17 +100,27 @@ def test_urgent_replies_carry_only_link_buttons_to_dialable_numbers(domain):
                 assert slot.strip("{}") in DIAL_SLOTS, (name, button)
 
 
-def test_each_link_button_is_defined_once(domain):
-    """One definition per url (YAML anchors in domain.yml), so titles never drift."""
-    titles: dict[str, set] = {}
-    for name in URGENT + URGENT_HINTS:
+def _language_of(variation: dict) -> str:
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language":
+            return condition["value"]
+    return "en"
+
+
+def test_each_link_button_is_defined_once_per_language(domain):
+    """One definition per url and language (YAML anchors in domain.yml), so
+    titles never drift."""
+    titles: dict[tuple, set] = {}
+    for name in URGENT + URGENT_HINTS + ["utter_other_language"]:
         for variation in domain.responses[name]:
+            language = "es" if _language_of(variation) == "es" else "en"
             for button in variation["buttons"]:
-                titles.setdefault(button["url"], set()).add(button["title"])
+                titles.setdefault((button["url"], language), set()).add(button["title"])
     assert all(len(t) == 1 for t in titles.values()), titles
     text = DOMAIN_FILE.read_text()
-    for url in titles:
-        assert text.count(f'url: "{url}"') == 1, url
+    for url in {url for url, _ in titles}:
+        languages = {language for u, language in titles if u == url}
+        assert text.count(f'url: "{url}"') == len(languages), url
 
 
 def test_the_default_replies_call_and_text_the_us_numbers(domain):

@@ -1,0 +1,245 @@
+"""The safety detector's second net: a classifier that reads the message as a whole.
+
+The rules (components/safety_rules.yml) know words; patients describe an
+emergency in words nobody listed. This net scores each message: a logistic
+regression over all-MiniLM-L6-v2 sentence embeddings (components/embedder.py)
+and TF-IDF character 2-5-grams, trained on the alarm intents of the NLU data
+and the labelled examples in components/alarm_examples/ (alarms and messages
+that must not alarm: idioms, history, negations, questions...). A message is
+scored whole and sentence by sentence, so an alarm buried in a long story
+counts; its score is the highest "this is an alarm" probability (1 - P(none)).
+
+English and Spanish have their own model (components/language.py tells which);
+other languages are scored with the English one. The SafetyDetector decides
+what a score means (config.yml: `net_threshold_en`, `net_threshold_es`), and in
+English the rules may veto it for a denial, a question or a framed clause.
+
+Measured by 5-fold cross-validation on the writers' examples (docs/safety.md).
+The parse result carries `alarm_net`: {"language", "score", "category"}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from components.embedder import default_embedder
+from components.language import ENGLISH, SPANISH, detect_language
+from components.safety import ALARM_CATEGORIES
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "alarm_examples"
+MODEL_FILE = "alarm_net.pkl"
+NONE = "none"
+# Sentence and clause breaks: each part is scored on its own too.
+_SPLIT = re.compile(
+    r"(?<=[.!?;\n])\s+|\s+(?:but|and then|then|also|btw|anyway|pero|y luego)\s+",
+    re.IGNORECASE,
+)
+
+
+# Figures of speech that name death or harm for "it hurts a lot": read as what
+# they mean before scoring ("this pain is killing me" is not a crisis).
+_IDIOMS = [
+    (
+        re.compile(
+            r"\b(?:is|are|'s|s|was|were|keeps?|kept|been)\s+(?:literally\s+|just\s+|"
+            r"slowly\s+|really\s+)?killing\s+me\b",
+            re.IGNORECASE,
+        ),
+        "hurts me a lot",
+    ),
+    (re.compile(r"\bme\s+est[aá]n?\s+matando\b", re.IGNORECASE), "me duele mucho"),
+    (
+        re.compile(
+            r"\bme\s+muero\s+de\s+(?:ganas|hambre|risa|sue[nñ]o|verg[uü]enza|"
+            r"fr[ií]o|calor)\b",
+            re.IGNORECASE,
+        ),
+        "tengo muchas ganas",
+    ),
+]
+
+
+def plain_meaning(text: str) -> str:
+    for pattern, meaning in _IDIOMS:
+        text = pattern.sub(meaning, text)
+    return text
+
+
+def segments(text: str) -> List[str]:
+    """The message, then its sentences and clauses (two words or more)."""
+    text = plain_meaning(text)
+    parts = [p for p in _SPLIT.split(text) if p and len(p.split()) >= 2]
+    return [text] + parts if len(parts) > 1 else [text]
+
+
+def load_examples(
+    language: str, directory: Path = EXAMPLES_DIR
+) -> List[Tuple[str, str]]:
+    """(text, label) pairs of components/alarm_examples/<language>.yml."""
+    path = directory / f"{language}.yml"
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(str(e["text"]), str(e["expect"])) for e in data.get("examples") or []]
+
+
+def examples_fingerprint(directory: Path = EXAMPLES_DIR) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yml")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+class LanguageNet:
+    """One language's classifier: embeddings + character n-grams."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+        self.chars: Optional[TfidfVectorizer] = None
+        self.model: Optional[LogisticRegression] = None
+
+    def _inputs(self, texts: Sequence[str]) -> Any:
+        assert self.chars is not None
+        vectors = default_embedder().embed(list(texts))
+        return hstack([csr_matrix(vectors), self.chars.transform(texts)]).tocsr()
+
+    def fit(self, texts: List[str], labels: List[str]) -> "LanguageNet":
+        texts = [plain_meaning(t) for t in texts]
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            sublinear_tf=True,
+            max_features=50000,
+        ).fit(texts)
+        self.model = LogisticRegression(
+            C=self.c, class_weight="balanced", max_iter=5000
+        ).fit(self._inputs(texts), labels)
+        return self
+
+    def score(self, text: str) -> Tuple[float, Optional[str]]:
+        """(alarm probability, most likely alarm category) of the best part."""
+        assert self.model is not None
+        parts = segments(text)
+        probabilities = self.model.predict_proba(self._inputs(parts))
+        classes = list(self.model.classes_)
+        none = classes.index(NONE)
+        alarms = [classes.index(a) for a in ALARM_CATEGORIES if a in classes]
+        best, category = 0.0, None
+        for row in probabilities:
+            score = float(1.0 - row[none])
+            if score > best:
+                best, category = score, classes[max(alarms, key=lambda i: row[i])]
+        return round(best, 4), category
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class AlarmNet(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"c": 4.0}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # The examples are read from components/alarm_examples/, not from the
+        # NLU data: retrain when they change.
+        return examples_fingerprint()
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        nets: Optional[Dict[str, LanguageNet]] = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.model_storage = model_storage
+        self.resource = resource
+        self.nets = nets or {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AlarmNet":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        nlu = [
+            (m.get("text") or "", m.get("intent"))
+            for m in training_data.intent_examples
+        ]
+        english = [(t, i if i in ALARM_CATEGORIES else NONE) for t, i in nlu]
+        data = {
+            ENGLISH: english + load_examples(ENGLISH),
+            SPANISH: load_examples(SPANISH),
+        }
+        for language, pairs in data.items():
+            labels = {label for _, label in pairs}
+            if NONE not in labels or len(labels) < 2:
+                logger.warning(
+                    "AlarmNet: no %s examples, no %s model", language, language
+                )
+                continue
+            self.nets[language] = LanguageNet(self.config["c"]).fit(
+                [text for text, _ in pairs], [label for _, label in pairs]
+            )
+        with self.model_storage.write_to(self.resource) as directory:
+            (directory / MODEL_FILE).write_bytes(pickle.dumps(self.nets))
+        return self.resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "AlarmNet":
+        # The pickle is the model archive's own file, written by train() above.
+        with model_storage.read_from(resource) as directory:
+            nets = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        return cls(config, model_storage, resource, nets)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get("text") or ""
+            if not text or text.startswith("/"):  # the assistant's own buttons
+                continue
+            language = detect_language(text)
+            net = self.nets.get(language) or self.nets.get(ENGLISH)
+            if net is None:
+                continue
+            score, category = net.score(text[:5000])
+            message.set(
+                "alarm_net",
+                {"language": language, "score": score, "category": category},
+                add_to_output=True,
+            )
+        return messages

@@ -1,0 +1,201 @@
+"""Which language a message is written in, offline.
+
+The assistant answers in English; it detects emergencies, overdoses and crises
+in English and Spanish (components/alarm_net.py); a message in any other
+language, or a Spanish one that is not an alarm, gets a short reply in that
+language (or in English and Spanish) that says which languages it answers and
+gives the emergency number and the crisis line (domain.yml:
+utter_other_language).
+
+Detection: langid.py's naive Bayes model (py3langid, BSD-3-Clause; its model file
+ships inside the package and its sha256 is checked before it is loaded),
+restricted to the languages patients of US clinics write most, so short
+messages are not read as Zulu or Serbian. A message too short to judge, or one
+the model is unsure of, counts as English: the English path is the one with
+every answer and every safety rule.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Optional, Text
+
+ENGLISH = "en"
+SPANISH = "es"
+# Answered in full.
+ANSWERED = (ENGLISH,)
+# Alarms detected (components/alarm_net.py).
+SAFETY_LANGUAGES = (ENGLISH, SPANISH)
+# What the detector may answer: the languages most spoken at home in the US
+# after English, and those of the clinic's neighbours.
+CANDIDATES = [
+    "en", "es", "pt", "fr", "zh", "vi", "tl", "ar", "ko", "ru", "de", "ht", "it",
+    "pl", "ja", "hi", "ur", "fa",
+]  # fmt: skip
+MODEL_SHA256 = "f4f4a2c3465ca1f081541037f9cac23021d68151c2f709c55ae5eedfca522963"
+MIN_CONFIDENCE = 0.6
+# Fewer letters than this: too little to judge (then English, unless a word
+# of OBVIOUS_SPANISH says otherwise).
+MIN_LETTERS = 12
+OBVIOUS_SPANISH = {
+    "hola", "gracias", "ayuda", "ayudame", "buenos", "buenas", "necesito",
+    "quiero", "tengo", "dolor", "espanol", "español", "porfa", "favor",
+}  # fmt: skip
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+class LanguageModelError(RuntimeError):
+    """The language model is missing or not the pinned one."""
+
+
+def model_file() -> Path:
+    try:
+        import py3langid
+    except ImportError as error:
+        raise LanguageModelError(
+            "py3langid is not installed: run `make install`"
+        ) from error
+    return Path(py3langid.__file__).resolve().parent / "data" / "model.npz.xz"
+
+
+@lru_cache(maxsize=1)
+def identifier() -> Any:
+    path = model_file()
+    if not path.is_file():
+        raise LanguageModelError(f"missing language model {path}")
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if actual != MODEL_SHA256:
+        raise LanguageModelError(
+            f"{path}: sha256 {actual} is not the pinned {MODEL_SHA256}; "
+            "refusing to load an unknown model"
+        )
+    from py3langid.langid import LanguageIdentifier
+
+    model = LanguageIdentifier.from_model_file(path, norm_probs=True)
+    model.set_languages(CANDIDATES)
+    return model
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str) -> str:
+    """The ISO 639-1 code of the message's language ("en" when unsure)."""
+    words = WORD.findall((text or "").lower())
+    # A CJK character carries about a word: count it as three letters.
+    letters = sum(len(w) + 2 * sum(ord(c) >= 0x2E80 for c in w) for w in words)
+    if letters < MIN_LETTERS:
+        return SPANISH if OBVIOUS_SPANISH & set(words) else ENGLISH
+    language, confidence = identifier().classify(text)
+    if confidence < MIN_CONFIDENCE:
+        return ENGLISH
+    if language not in SAFETY_LANGUAGES and english_share(words) >= 0.5:
+        # Short English questions with rare words ("relaxation techniques for
+        # neuropathic pain") can look French or Italian to the n-gram model.
+        return ENGLISH
+    return language
+
+
+@lru_cache(maxsize=1)
+def english_words() -> FrozenSet[str]:
+    """English word forms (spaCy's lemma lookup table, keys and lemmas)."""
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        table: Dict[str, str] = json.load(handle)
+    return frozenset(table) | frozenset(table.values())
+
+
+def english_share(words: List[str]) -> float:
+    known = english_words()
+    return sum(w in known for w in words) / max(1, len(words))
+
+
+# --- the Rasa component ---------------------------------------------------------
+try:
+    from rasa.engine.graph import ExecutionContext, GraphComponent
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.engine.storage.resource import Resource
+    from rasa.engine.storage.storage import ModelStorage
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+except ImportError:  # detect_language is usable without Rasa (tests, tools)
+    GraphComponent = object  # type: ignore[misc,assignment]
+
+OTHER_LANGUAGE = "other_language"
+ENTITY = "language"
+# Intents a message in another language keeps: the alarms (their replies have
+# Spanish variations) and the assistant's own button payloads.
+KEPT_INTENTS = {"red_flag", "overdose", "crisis", "crisis_someone_else"}
+
+
+if GraphComponent is not object:
+
+    @DefaultV1Recipe.register(
+        [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    )
+    class LanguageRouter(GraphComponent):
+        """Last in the pipeline: tags the message's language (entity `language`,
+        which fills the slot the Spanish reply variations depend on) and sends a
+        message the assistant does not answer in its language to
+        `other_language`, unless it is an alarm."""
+
+        @staticmethod
+        def get_default_config() -> Dict[Text, Any]:
+            return {}
+
+        def __init__(self, config: Dict[Text, Any]) -> None:
+            self.config = config
+            identifier()  # fail at start-up, not on the first message
+
+        @classmethod
+        def create(
+            cls,
+            config: Dict[Text, Any],
+            model_storage: ModelStorage,
+            resource: Resource,
+            execution_context: ExecutionContext,
+        ) -> "LanguageRouter":
+            return cls(config)
+
+        def process_training_data(self, training_data: TrainingData) -> TrainingData:
+            return training_data
+
+        def process(self, messages: List[Message]) -> List[Message]:
+            for message in messages:
+                self._route(message)
+            return messages
+
+        @staticmethod
+        def _route(message: Message) -> None:
+            text = message.get("text") or ""
+            if text.startswith("/"):  # the assistant's own buttons
+                return
+            language = detect_language(text)
+            entities: List[Dict[str, Any]] = list(message.get("entities") or [])
+            entities.append(
+                {
+                    "entity": ENTITY,
+                    "value": language,
+                    "start": 0,
+                    "end": len(text),
+                    "extractor": "LanguageRouter",
+                }
+            )
+            message.set("entities", entities, add_to_output=True)
+            intent: Optional[Dict[str, Any]] = message.get("intent")
+            name = (intent or {}).get("name")
+            if language in ANSWERED or name in KEPT_INTENTS:
+                return
+            routed = {"name": OTHER_LANGUAGE, "confidence": 1.0}
+            ranking = [
+                r
+                for r in message.get("intent_ranking") or []
+                if r.get("name") != OTHER_LANGUAGE
+            ]
+            message.set("intent", routed, add_to_output=True)
+            message.set("intent_ranking", [routed] + ranking, add_to_output=True)

@@ -1,0 +1,65 @@
+"""The safety second net's text handling and how the detector uses its score."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.alarm_net import load_examples, plain_meaning, segments
+from components.safety import ALARM_CATEGORIES, SafetyDetector, default_rules
+
+
+def test_an_alarm_after_a_question_is_scored_on_its_own():
+    parts = segments("Can I use ice on my feet? Also my face is drooping on one side.")
+    assert any(p.startswith("Also my face") for p in parts[1:])
+
+
+def test_a_short_message_is_one_part():
+    assert segments("chest pain") == ["chest pain"]
+
+
+@pytest.mark.parametrize(
+    "idiom",
+    ["this pain is killing me", "my back's killing me", "el dolor me esta matando"],
+)
+def test_figures_of_speech_read_as_pain(idiom):
+    assert "kill" not in plain_meaning(idiom) and "mat" not in plain_meaning(idiom)
+
+
+def test_a_real_crisis_is_not_rewritten():
+    assert plain_meaning("i want to kill myself") == "i want to kill myself"
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_examples_have_both_kinds(language):
+    labels = {label for _, label in load_examples(language)}
+    assert "none" in labels and set(ALARM_CATEGORIES) <= labels
+
+
+class _Message(dict):
+    def get(self, key, default=None):  # the Message API the detector uses
+        return super().get(key, default)
+
+
+def _net_alarm(text, net):
+    detector = SafetyDetector({})
+    return detector._net_alarm(_Message(alarm_net=net), default_rules().analyse(text))
+
+
+def test_a_sure_net_alarm_fires():
+    net = {"language": "en", "score": 0.97, "category": "red_flag"}
+    assert _net_alarm("my leg went dead and I can't stand up", net) == net
+
+
+def test_an_unsure_net_alarm_does_not():
+    net = {"language": "en", "score": 0.5, "category": "red_flag"}
+    assert _net_alarm("my leg went dead and I can't stand up", net) is None
+
+
+def test_english_rules_veto_a_denied_sign():
+    net = {"language": "en", "score": 0.97, "category": "red_flag"}
+    assert _net_alarm("no chest pain and no trouble breathing", net) is None
+
+
+def test_spanish_uses_its_own_threshold():
+    net = {"language": "es", "score": 0.75, "category": "crisis"}
+    assert _net_alarm("ya no quiero vivir", net) == net
