@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.confidence import faq_decision
+from actions.followup import followup_topic
 from actions.settings import ClinicSettings, load_settings
 from actions.topics import TOPICS, Topic
 
@@ -121,6 +122,16 @@ class FaqAction(Action, ABC):
     def decide(self, tracker: Tracker):
         return faq_decision(tracker.latest_message or {}, self.settings, TOPICS)
 
+    def followup(self, tracker: Tracker) -> Optional[Topic]:
+        """The conversation's topic, if this message is a follow-up on it
+        (actions/followup.py)."""
+        topic_id = followup_topic(
+            tracker.latest_message or {},
+            self.decide(tracker),
+            tracker.get_slot("last_faq_topic"),
+        )
+        return TOPICS.get(topic_id) if topic_id else None
+
     def not_sure(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> List[EventType]:
@@ -150,6 +161,9 @@ class ActionAnswerFaq(FaqAction):
         if chosen in TOPICS:  # a suggestion button names its topic
             return self.answer(dispatcher, tracker, TOPICS[chosen])
 
+        followed = self.followup(tracker)
+        if followed:
+            return self.answer(dispatcher, tracker, followed)
         decision = self.decide(tracker)  # actions/confidence.py
         if decision.topic not in TOPICS:
             return self.not_sure(dispatcher, tracker)
@@ -168,7 +182,30 @@ class ActionNotSure(FaqAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
+        followed = self.followup(tracker)
+        if followed:
+            return self.answer(dispatcher, tracker, followed)
         return self.not_sure(dispatcher, tracker)
+
+
+class ActionOutOfScope(FaqAction):
+    """Out of scope, unless it is a follow-up on the conversation's topic
+    ("what about a stationary bike?" after a question on aerobic exercise)."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        followed = self.followup(tracker)
+        if followed:
+            return self.answer(dispatcher, tracker, followed)
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
 
 
 class ActionTellMeMore(FaqAction):

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.confidence import faq_decision as decide  # noqa: E402
+from actions.followup import followup_topic  # noqa: E402
 from actions.settings import load_settings  # noqa: E402
 from actions.topics import TOPICS  # noqa: E402
 from scripts.evaluate_nlu import parse_all, quiet_logs  # noqa: E402
@@ -181,20 +182,60 @@ def in_scope_figures(
     }
 
 
+def conversation_turn(
+    parse: Dict[str, Any], settings: Any, previous: Optional[str]
+) -> Tuple[str, Optional[str]]:
+    """What the assistant does with one turn in context: (outcome, topic answered).
+
+    The outcome is the alarm or intent when no topic is answered; the topic is
+    what the FAQ action answers: the follow-up decision (actions/followup.py)
+    first, then the usual one (actions/confidence.py)."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    if intent in ALARMS:
+        return intent, None
+    if intent == "tell_me_more":  # action_tell_me_more: the earlier topic, in full
+        return (previous, previous) if previous else (intent, None)
+    decision = decide(parse, settings)
+    topic = followup_topic(parse, decision, previous) or decision.topic
+    return (topic, topic) if topic else (intent, None)
+
+
 def followup_figures(convs: List[Dict], parses: Dict[str, Dict], settings: Any):
-    right = wrong = total = 0
+    """Every conversation played in order, as the assistant would: per kind of
+    turn (first, followup, new_topic, unrelated, emergency), the share handled
+    right; follow-ups also parsed alone, as before this decision existed."""
+    right: Dict[str, int] = collections.Counter()
+    total: Dict[str, int] = collections.Counter()
+    alone_right = alone_wrong = wrong = 0
     for conv in convs:
-        for turn in conv["turns"][1:]:
-            if turn.get("kind") != "followup":
-                continue
-            total += 1
-            decision = faq_decision(parses[turn["text"]], settings)
-            right += decision["answer"] == turn["expect"]
-            wrong += bool(decision["answer"]) and decision["answer"] != turn["expect"]
+        previous: Optional[str] = None
+        for turn in conv["turns"]:
+            kind = turn.get("kind") or "first"
+            parse = parses[turn["text"]]
+            outcome, topic = conversation_turn(parse, settings, previous)
+            expect = turn["expect"]
+            if expect == "out_of_scope":
+                ok = topic is None and outcome not in ALARMS
+            else:
+                ok = outcome == expect
+            total[kind] += 1
+            right[kind] += ok
+            if kind == "followup":
+                wrong += bool(topic) and topic != expect
+                alone = decide(parse, settings).topic
+                alone_right += alone == expect
+                alone_wrong += bool(alone) and alone != expect
+            if topic:
+                previous = topic
+    n = total["followup"]
     return {
-        "followups": total,
-        "right_topic": ratio(right, total),
-        "wrong_topic": ratio(wrong, total),
+        "followups": n,
+        "right_topic": ratio(right["followup"], n),
+        "wrong_topic": ratio(wrong, n),
+        "alone_right_topic": ratio(alone_right, n),
+        "alone_wrong_topic": ratio(alone_wrong, n),
+        "by_kind": {k: ratio(right[k], total[k]) for k in sorted(total)},
+        "counts": dict(total),
     }
 
 
@@ -313,7 +354,10 @@ def summary(figures: Dict[str, Any]) -> str:
         )
     f = figures["followups"]
     lines.append(
-        f"follow-ups (parsed alone): right topic {f['right_topic']:.1%}, wrong {f['wrong_topic']:.1%} of {f['followups']}"
+        f"follow-ups in conversation: right topic {f['right_topic']:.1%}, "
+        f"wrong {f['wrong_topic']:.1%} of {f['followups']} (parsed alone: right "
+        f"{f['alone_right_topic']:.1%}, wrong {f['alone_wrong_topic']:.1%}); "
+        "by turn kind: " + ", ".join(f"{k} {v:.0%}" for k, v in f["by_kind"].items())
     )
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from actions.faq import (
     URGENT_HINTS,
     ActionAnswerFaq,
     ActionNotSure,
+    ActionOutOfScope,
     ActionTellMeMore,
     tell_me_more_payload,
     topic_payload,
@@ -329,3 +330,47 @@ def test_a_patient_reads_at_most_100_words_before_the_buttons(settings):
             for t in TOPICS
         }
         assert max(counts.values()) <= 100, counts
+
+
+def out_of_scope(text: str, relevance: float = 0.3) -> dict:
+    return {
+        "text": text,
+        "intent": {"name": "out_of_scope", "confidence": 0.7},
+        "entities": [],
+        "scope": {"relevance": relevance, "relevant": False, "topics": []},
+    }
+
+
+def test_a_follow_up_is_answered_on_the_conversation_topic(dispatcher, settings):
+    tracker = make_tracker(
+        out_of_scope("where do the pads go?"),
+        events=[SESSION],
+        slots={"last_faq_topic": "tens"},
+    )
+    events = run(ActionOutOfScope(settings), dispatcher, tracker)
+    assert responses(dispatcher)[0] == "utter_faq/tens"
+    assert SlotSet("last_faq_topic", "tens") in events
+
+
+def test_without_a_topic_out_of_scope_stays_out_of_scope(dispatcher, settings):
+    tracker = make_tracker(out_of_scope("where do the pads go?"), events=[SESSION])
+    run(ActionOutOfScope(settings), dispatcher, tracker)
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize(
+    "text, relevance",
+    [
+        ("unrelated but is it going to rain on saturday", 0.3),
+        ("what is the capital of france and why do people love it so much", 0.02),
+        ("is it going to rain", 0.01),
+    ],
+)
+def test_a_change_of_subject_is_not_a_follow_up(dispatcher, settings, text, relevance):
+    tracker = make_tracker(
+        out_of_scope(text, relevance),
+        events=[SESSION],
+        slots={"last_faq_topic": "tens"},
+    )
+    run(ActionOutOfScope(settings), dispatcher, tracker)
+    assert responses(dispatcher) == ["utter_out_of_scope"]

@@ -1,0 +1,109 @@
+"""Follow-up questions: "where do the pads go?" after "what is TENS?".
+
+Patients don't restate the topic. A follow-up makes sense only with the earlier
+turn, so parsed alone it looks unclear or off-topic. This is the one decision
+"is this a follow-up on the topic we are on?", shared by the FAQ actions
+(actions/faq.py) and the evaluation (scripts/evaluate_sets.py), so what is
+measured is what patients get. Plain Python on a parse result, like
+actions/confidence.py.
+
+A message is a follow-up when there is a topic in the conversation
+(`last_faq_topic`, set by every answer, cleared with the session) and it is
+short and leans on the earlier turn: a pronoun ("does it hurt?"), an opening such
+as "what about", "how long", "is it safe", "and for my hands", or a bare short
+question. It is answered on that topic unless:
+- it is an alarm, a greeting, booking...: only faq, not-sure and out-of-scope
+  messages are considered (safety comes first, every turn);
+- it names a new topic: a confident answer on another topic stands when the
+  message has no pronoun pointing back, or when the earlier topic is not even
+  among the likely ones;
+- it is clearly about something else: the relevance gate (components/scope.py)
+  gives it almost no chance of being about nerve pain or PT.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Optional
+
+from actions.confidence import FaqDecision
+
+CONSIDERED_INTENTS = {"faq", "nlu_fallback", "out_of_scope"}
+MAX_WORDS = 14
+# Words that point back to the earlier turn.
+POINTERS = {
+    "it", "its", "that", "this", "those", "these", "they", "them", "their",
+    "one", "ones", "there", "same", "he", "she", "her", "him",
+}  # fmt: skip
+OPENINGS = re.compile(
+    r"^(?:and|also|so|but|ok(?:ay)?|then|what about|how about|what if|"
+    r"how (?:long|often|many|much|far|soon|fast|quickly|do|does|should|can|will)|"
+    r"is (?:it|that|this|there)|are (?:they|there|those)|does (?:it|that|this)|"
+    r"do (?:they|i|you)|will (?:it|that|i)|can (?:i|it|you)|should (?:i|it)|"
+    r"could (?:i|it)|would (?:it|that)|where|when|why|which|even|any|for|with|"
+    r"without|at home|every)\b",
+    re.IGNORECASE,
+)
+WORDS = re.compile(r"[a-z']+")
+# Below this relevance (components/scope.py) a message is about something else.
+MIN_RELEVANCE = 0.05
+# A pointing (or brief) message keeps the earlier topic over a confident other
+# one if the earlier is among the LIKELY first and scores at least CLOSE times
+# the other's score. Tuned on the dev half of tests/eval/followups_*.
+LIKELY = 5
+CLOSE = 0.03
+BRIEF = 7
+# Words that announce a change of subject.
+NEW_SUBJECT = re.compile(
+    r"\b(?:unrelated|random (?:q|question)|off[- ]topic|different (?:q|question)|"
+    r"another (?:q|question)|new question|changing the subject)\b",
+    re.IGNORECASE,
+)
+
+
+def words_of(text: str) -> list:
+    return WORDS.findall((text or "").lower().replace("’", "'"))
+
+
+def points_back(text: str) -> bool:
+    return any(w.split("'")[0] in POINTERS for w in words_of(text))
+
+
+def looks_like_followup(text: str) -> bool:
+    words = words_of(text)
+    if not words or len(words) > MAX_WORDS:
+        return False
+    stripped = (text or "").strip()
+    return (
+        points_back(stripped)
+        or bool(OPENINGS.match(stripped))
+        or (stripped.endswith("?") and len(words) <= 5)
+    )
+
+
+def followup_topic(
+    parse: Mapping[str, Any],
+    decision: FaqDecision,
+    previous: Optional[str],
+) -> Optional[str]:
+    """The earlier topic if this message is a follow-up on it, else None."""
+    if not previous:
+        return None
+    intent = (parse.get("intent") or {}).get("name")
+    if intent not in CONSIDERED_INTENTS:
+        return None
+    text = parse.get("text") or ""
+    if not looks_like_followup(text) or NEW_SUBJECT.search(text):
+        return None
+    relevance = decision.relevance
+    if relevance is not None and relevance < MIN_RELEVANCE:
+        return None
+    if decision.topic and decision.topic != previous:
+        # A confident other topic: still the earlier one if the message points
+        # back (or is a few words) and the earlier topic is a close contender.
+        scores = dict(decision.ranking[:LIKELY])
+        close = scores.get(previous, 0.0) >= CLOSE * scores.get(decision.topic, 1.0)
+        brief = len(words_of(text)) <= BRIEF
+        if not ((points_back(text) or brief) and close):
+            return None
+    return previous
