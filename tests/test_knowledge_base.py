@@ -73,11 +73,17 @@ def test_topics_match_the_catalogue(catalogue_ids):
 def test_special_intents_lead_to_their_catalogue_responses():
     domain = yaml.safe_load(DOMAIN.read_text())
     rules = "".join(p.read_text() for p in (ROOT / "data" / "rules").glob("*.yml"))
+    # Out of scope goes through an action that first checks for a follow-up on
+    # the conversation's topic (actions/followup.py), then sends the response.
+    through_action = {"out_of_scope": "action_out_of_scope"}
     for intent, response in SPECIAL_RESPONSES.items():
         assert intent in domain["intents"]
         assert response in domain["responses"]
-        pattern = rf"- intent: {intent}\n\s+- action: {response}\n"
-        assert re.search(pattern, rules), f"no rule {intent} -> {response}"
+        action = through_action.get(intent, response)
+        pattern = rf"- intent: {intent}\n\s+- action: {action}\n"
+        assert re.search(pattern, rules), f"no rule {intent} -> {action}"
+    source = (ROOT / "actions" / "faq.py").read_text()
+    assert 'response="utter_out_of_scope"' in source
 
 
 @pytest.mark.parametrize("topic", TOPIC_IDS)
