@@ -65,6 +65,14 @@ _IDIOMS = [
         ),
         "hurts me a lot",
     ),
+    (
+        re.compile(
+            r"\b(?:nearly|almost|practically|basically|literally|about to)\s+"
+            r"kill(?:ed|s)?\s+me\b",
+            re.IGNORECASE,
+        ),
+        "hurt me a lot",
+    ),
     (re.compile(r"\bme\s+est[aá]n?\s+matando\b", re.IGNORECASE), "me duele mucho"),
     (
         re.compile(
