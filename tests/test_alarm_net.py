@@ -9,12 +9,19 @@ from components.safety import ALARM_CATEGORIES, SafetyDetector, default_rules
 
 
 def test_an_alarm_after_a_question_is_scored_on_its_own():
-    parts = segments("Can I use ice on my feet? Also my face is drooping on one side.")
+    parts = segments(
+        "Hi, my therapist gave me nerve glides and ice for my sciatica and I do "
+        "them every day. Can I use ice on my feet too? Also my face is drooping "
+        "on one side."
+    )
     assert any(p.startswith("Also my face") for p in parts[1:])
 
 
 def test_a_short_message_is_one_part():
     assert segments("chest pain") == ["chest pain"]
+    assert segments("that stretch was rough. but i feel better today") == [
+        "that stretch was rough. but i feel better today"
+    ]
 
 
 @pytest.mark.parametrize(
