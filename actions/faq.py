@@ -28,6 +28,8 @@ URGENT_HINTS = frozenset({"red_flag", "crisis", "crisis_someone_else", "overdose
 # action sends utter_faq/<id> again Rasa renders the variation whose condition is
 # answer_detail: full (data/responses/faq.yml). The action then resets the slot.
 TELL_ME_MORE = "Tell me more"
+TELL_ME_MORE_ES = "Más información"
+LANGUAGE_SLOT = "language"  # components/language.py
 DETAIL_SLOT = "answer_detail"
 FULL_DETAIL = "full"
 
@@ -108,7 +110,8 @@ class FaqAction(Action, ABC):
             disclaimer_short=self.settings.disclaimer_short,
         )
         # After the short answer the referral also offers the full one.
-        more = [] if wants_full_answer(tracker) else [self.more_button(topic)]
+        language = tracker.get_slot(LANGUAGE_SLOT) or "en"
+        more = [] if wants_full_answer(tracker) else [self.more_button(topic, language)]
         dispatcher.utter_message(response=topic.referral_response, buttons=more)
         events: List[EventType] = [SlotSet("last_faq_topic", topic.id)]
         if tracker.get_slot(DETAIL_SLOT) is not None:
@@ -116,8 +119,9 @@ class FaqAction(Action, ABC):
         return events
 
     @staticmethod
-    def more_button(topic: Topic) -> Dict[Text, Text]:
-        return {"title": TELL_ME_MORE, "payload": tell_me_more_payload(topic.id)}
+    def more_button(topic: Topic, language: str = "en") -> Dict[Text, Text]:
+        title = TELL_ME_MORE_ES if language == "es" else TELL_ME_MORE
+        return {"title": title, "payload": tell_me_more_payload(topic.id)}
 
     def decide(self, tracker: Tracker):
         return faq_decision(tracker.latest_message or {}, self.settings, TOPICS)
@@ -138,8 +142,10 @@ class FaqAction(Action, ABC):
         """Say so instead of guessing; offer the likeliest topics as buttons."""
         self.hint(dispatcher, tracker)
         likely = self.decide(tracker).suggestions
+        language = tracker.get_slot(LANGUAGE_SLOT) or "en"
         buttons = [
-            {"title": TOPICS[t].label, "payload": topic_payload(t)} for t in likely
+            {"title": TOPICS[t].label_in(language), "payload": topic_payload(t)}
+            for t in likely
         ]
         dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
         return []

@@ -16,6 +16,11 @@ class Topic:
     id: str
     label: str
     referral: str
+    label_es: str = ""
+
+    def label_in(self, language: str) -> str:
+        """The button title in the conversation's language (English otherwise)."""
+        return self.label_es if language == "es" and self.label_es else self.label
 
     @property
     def answer(self) -> str:
@@ -33,7 +38,9 @@ def load_topics(path: Path = TOPICS_FILE) -> Dict[str, Topic]:
     for topic_id, meta in data["topics"].items():
         if meta["referral"] not in groups:
             raise ValueError(f"{topic_id}: unknown referral group {meta['referral']!r}")
-        topics[topic_id] = Topic(topic_id, meta["label"], meta["referral"])
+        topics[topic_id] = Topic(
+            topic_id, meta["label"], meta["referral"], meta.get("label_es", "")
+        )
     return topics
 
 

@@ -1,11 +1,11 @@
 """Which language a message is written in, offline.
 
-The assistant answers in English; it detects emergencies, overdoses and crises
-in English and Spanish (components/alarm_net.py); a message in any other
-language, or a Spanish one that is not an alarm, gets a short reply in that
-language (or in English and Spanish) that says which languages it answers and
-gives the emergency number and the crisis line (domain.yml:
-utter_other_language).
+The assistant answers in English and Spanish (the replies follow the slot
+`language`, which this module's entity fills from every message) and detects
+emergencies, overdoses and crises in both (components/alarm_net.py). A message
+in any other language gets a short reply in that language (or in English and
+Spanish) that says which languages it answers and gives the emergency number and
+the crisis line (domain.yml: utter_other_language).
 
 Detection: langid.py's naive Bayes model (py3langid, BSD-3-Clause; its model file
 ships inside the package and its sha256 is checked before it is loaded),
@@ -27,8 +27,8 @@ from typing import Any, Dict, FrozenSet, List, Optional, Text
 
 ENGLISH = "en"
 SPANISH = "es"
-# Answered in full.
-ANSWERED = (ENGLISH,)
+# Answered in full (FAQ answers, replies and buttons have Spanish variations).
+ANSWERED = (ENGLISH, SPANISH)
 # Alarms detected (components/alarm_net.py).
 SAFETY_LANGUAGES = (ENGLISH, SPANISH)
 # What the detector may answer: the languages most spoken at home in the US

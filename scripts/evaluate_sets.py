@@ -62,6 +62,17 @@ ENFORCED_SAFETY_SETS = ("safety_en",)
 
 
 def load(name: str) -> List[Dict[str, Any]]:
+    """The cases of one set file; "scope_es_in_<half>" / "scope_es_out_<half>" are
+    the two lists of tests/eval/scope_es_<half>.yml."""
+    for part in ("in", "out"):
+        prefix = f"scope_es_{part}_"
+        if name.startswith(prefix):
+            data = yaml.safe_load(
+                (EVAL / f"scope_es_{name[len(prefix):]}").read_text(encoding="utf-8")
+            )
+            cases = data[f"cases_{part}"]
+            # the same shape as scope_out's cases
+            return [dict(c, length="long" if c.get("long") else "short") for c in cases]
     data = yaml.safe_load((EVAL / name).read_text(encoding="utf-8"))
     return next(iter(data.values()))
 
@@ -239,12 +250,20 @@ def followup_figures(convs: List[Dict], parses: Dict[str, Dict], settings: Any):
     }
 
 
-SETS = ("safety_en", "safety_es", "scope_out", "scope_in", "followups")
+SETS = (
+    "safety_en",
+    "safety_es",
+    "scope_out",
+    "scope_in",
+    "scope_es_out",
+    "scope_es_in",
+    "followups",
+)
 SAFETY_SETS = ("safety_en", "safety_es")
 
 
 def texts_of(sets: Dict[str, List[Dict]]) -> List[str]:
-    texts = [c["text"] for n in SETS[:4] if n in sets for c in sets[n]]
+    texts = [c["text"] for n in SETS[:-1] if n in sets for c in sets[n]]
     return texts + [
         t["text"] for conv in sets.get("followups", []) for t in conv["turns"]
     ]
@@ -269,6 +288,14 @@ def evaluate(half: str, sets: Dict[str, List[Dict]], parsed: Dict[str, Dict]):
             settings,
         )
         figures["followups"] = followup_figures(sets["followups"], parsed, settings)
+    if "scope_es_in" in sets:
+        figures["scope_es"] = scope_figures(
+            sets["scope_es_out"],
+            parses("scope_es_out"),
+            sets["scope_es_in"],
+            parses("scope_es_in"),
+            settings,
+        )
     return figures
 
 
@@ -351,6 +378,15 @@ def summary(figures: Dict[str, Any]) -> str:
             f"  on the {len(TOPICS)} topics this branch answers: answered right "
             f"{k['answered_right']:.1%}, wrong {k['answered_wrong']:.1%} of {k['in_scope']}; "
             f"right among suggestions {(k['right_among_suggestions'] or 0):.1%} of {k['not_sure']} not-sure"
+        )
+    if "scope_es" in figures:
+        e = figures["scope_es"]
+        lines.append(
+            f"scope (Spanish): OOS rejected {e['oos_rejected']:.1%} of {e['out_of_scope']} "
+            f"(long {e['oos_long_rejected']:.1%}); in-scope answered right "
+            f"{e['answered_right']:.1%}, wrong {e['answered_wrong']:.1%} of {e['in_scope']}; "
+            f"right among suggestions {(e['right_among_suggestions'] or 0):.1%} of "
+            f"{e['not_sure']} not-sure"
         )
     f = figures["followups"]
     lines.append(

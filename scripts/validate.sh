@@ -8,7 +8,7 @@
 #    tests/test_validation_allowlist.py checks each is really sent by an action.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-allowed_unused='utter_faq|utter_disclaimer_full|utter_disclaimer_short|utter_referral_doctor|utter_referral_therapist|utter_referral_assessment|utter_not_sure|utter_more_which_topic|utter_safety_hint_red_flag|utter_safety_hint_crisis|utter_safety_hint_crisis_someone_else|utter_safety_hint_overdose|utter_safety_hint_medication_dosing'
+allowed_unused='utter_faq|utter_out_of_scope|utter_disclaimer_full|utter_disclaimer_short|utter_referral_doctor|utter_referral_therapist|utter_referral_assessment|utter_not_sure|utter_more_which_topic|utter_safety_hint_red_flag|utter_safety_hint_crisis|utter_safety_hint_crisis_someone_else|utter_safety_hint_overdose|utter_safety_hint_medication_dosing'
 out=$(.venv/bin/rasa data validate --fail-on-warnings 2>&1) || { echo "$out"; exit 1; }
 warnings=$(echo "$out" | grep -o "UserWarning: .*" \
   | grep -v "duplicated intents have been found across multiple domain files: faq$" \

@@ -131,13 +131,47 @@ def test_short_answer_comes_first_answers_at_once_and_fits_a_phone(name):
     assert set(names) == set(kb.split_answer(full)[1])  # the same sources
 
 
-def test_each_answer_has_a_default_and_a_full_variation():
+def _language(variation: dict) -> str:
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language":
+            return condition["value"]
+    return "en"
+
+
+def test_each_answer_has_a_short_and_a_full_variation_per_language():
     responses = yaml.safe_load(kb.FAQ_RESPONSES.read_text())["responses"]
     for name, variations in responses.items():
+        for language in ("en", "es"):
+            mine = [v for v in variations if _language(v) == language]
+            fulls = [v for v in mine if kb.is_full(v)]
+            assert (len(mine), len(fulls)) == (2, 1), (name, language)
         defaults = [v for v in variations if not v.get("condition")]
-        fulls = [v for v in variations if kb.is_full(v)]
-        assert (len(defaults), len(fulls), len(variations)) == (1, 1, 2), name
         assert variations[0] is defaults[0], f"{name}: the short answer goes first"
+
+
+@pytest.mark.parametrize(
+    "language, detail, expected",
+    [
+        ("en", None, ("en", "short")),
+        ("en", "full", ("en", "full")),
+        ("es", None, ("es", "short")),
+        ("es", "full", ("es", "full")),
+        ("pt", None, ("en", "short")),
+    ],
+)
+def test_exactly_one_variation_fits_each_language_and_detail(
+    language, detail, expected
+):
+    from rasa.core.nlg.generator import ResponseVariationFilter
+
+    responses = yaml.safe_load(kb.FAQ_RESPONSES.read_text())["responses"]
+    chooser = ResponseVariationFilter(responses)
+    slots = {"language": language, "answer_detail": detail}
+    for name in responses:
+        fits = chooser.responses_for_utter_action(name, "rest", slots)
+        assert len(fits) == 1, (name, slots)
+        kind = "full" if kb.is_full(fits[0]) else "short"
+        assert (_language(fits[0]), kind) == expected, (name, slots)
 
 
 @pytest.mark.parametrize(

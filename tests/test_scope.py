@@ -189,12 +189,17 @@ def test_button_payloads_are_not_scored(gate):
 
 def test_out_of_scope_reply_says_what_it_covers_and_where_to_go():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    (reply,) = domain["responses"]["utter_out_of_scope"]
-    text = reply["text"].lower()
+    english, spanish = domain["responses"]["utter_out_of_scope"]
+    text = english["text"].lower()
     assert "nerve pain" in text and "physical therapy" in text
     assert "doctor" in text and "pharmacist" in text
-    assert "{clinic_phone}" in reply["text"]
+    assert "{clinic_phone}" in english["text"]
     assert "not medical advice" not in text  # no disclaimer-plus-referral block
+    assert spanish["condition"][0]["value"] == "es"
+    texto = spanish["text"].lower()
+    assert "dolor de nervios" in texto and "terapia física" in texto
+    assert "médico" in texto and "farmacéutico" in texto
+    assert "{clinic_phone}" in spanish["text"]
 
 
 def test_out_of_scope_reply_offers_topics_it_can_answer():
@@ -202,11 +207,13 @@ def test_out_of_scope_reply_offers_topics_it_can_answer():
     from actions.topics import TOPICS
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    (reply,) = domain["responses"]["utter_out_of_scope"]
-    buttons = reply["buttons"]
-    assert 2 <= len(buttons) <= 3
-    for button in buttons:
-        topic = json.loads(button["payload"][len("/faq") :])["faq_topic"]
-        assert topic in TOPICS
-        assert button["title"] == TOPICS[topic].label
-        assert json.loads(topic_payload(topic)[4:]) == {"faq_topic": topic}
+    for reply, language in zip(
+        domain["responses"]["utter_out_of_scope"], ("en", "es"), strict=True
+    ):
+        buttons = reply["buttons"]
+        assert 2 <= len(buttons) <= 3
+        for button in buttons:
+            topic = json.loads(button["payload"][len("/faq") :])["faq_topic"]
+            assert topic in TOPICS
+            assert button["title"] == TOPICS[topic].label_in(language)
+            assert json.loads(topic_payload(topic)[4:]) == {"faq_topic": topic}
