@@ -207,10 +207,14 @@ class AlarmNet(GraphComponent):
             (m.get("text") or "", m.get("intent"))
             for m in training_data.intent_examples
         ]
-        english = [(t, i if i in ALARM_CATEGORIES else NONE) for t, i in nlu]
+        # Every NLU example teaches its language's net: the alarm intents as
+        # alarms, everything else (FAQ questions, out of scope...) as none.
+        labelled = [(t, i if i in ALARM_CATEGORIES else NONE) for t, i in nlu]
+        spanish = [(t, i) for t, i in labelled if detect_language(t) == SPANISH]
+        english = [(t, i) for t, i in labelled if detect_language(t) != SPANISH]
         data = {
             ENGLISH: english + load_examples(ENGLISH),
-            SPANISH: load_examples(SPANISH),
+            SPANISH: spanish + load_examples(SPANISH),
         }
         for language, pairs in data.items():
             labels = {label for _, label in pairs}
