@@ -41,12 +41,15 @@ OPENINGS = re.compile(
     r"is (?:it|that|this|there)|are (?:they|there|those)|does (?:it|that|this)|"
     r"do (?:they|i|you)|will (?:it|that|i)|can (?:i|it|you)|should (?:i|it)|"
     r"could (?:i|it)|would (?:it|that)|where|when|why|which|even|any|for|with|"
-    r"without|at home|every)\b",
+    r"without|at home|every|what (?:should|else|other|kind|kinds|type|types|do|does|"
+    r"can|could|would|if)|how)\b",
     re.IGNORECASE,
 )
 WORDS = re.compile(r"[a-z']+")
+# A question this short leans on the earlier turn even without a pointer.
+BRIEF_QUESTION = 7
 # Below this relevance (components/scope.py) a message is about something else.
-MIN_RELEVANCE = 0.05
+MIN_RELEVANCE = 0.02
 # A pointing (or brief) message keeps the earlier topic over a confident other
 # one if the earlier is among the LIKELY first and scores at least CLOSE times
 # the other's score. Tuned on the dev half of tests/eval/followups_*.
@@ -77,7 +80,7 @@ def looks_like_followup(text: str) -> bool:
     return (
         points_back(stripped)
         or bool(OPENINGS.match(stripped))
-        or (stripped.endswith("?") and len(words) <= 5)
+        or (stripped.endswith("?") and len(words) <= BRIEF_QUESTION)
     )
 
 

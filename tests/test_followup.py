@@ -1,0 +1,71 @@
+"""The follow-up decision (actions/followup.py) on parse results."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.confidence import FaqDecision
+from actions.followup import followup_topic, looks_like_followup
+
+
+def parse(text: str, intent: str = "out_of_scope") -> dict:
+    return {"text": text, "intent": {"name": intent, "confidence": 0.8}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where do the pads go?",
+        "what about a stationary bike?",
+        "how long should I do it?",
+        "does it hurt?",
+        "and for my hands",
+        "is it safe?",
+    ],
+)
+def test_follow_ups_are_recognised(text):
+    assert looks_like_followup(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have had burning feet for two years and my doctor says it is neuropathy "
+        "from diabetes, what exercises should I be doing",
+        "",
+    ],
+)
+def test_long_or_empty_messages_are_not_follow_ups(text):
+    assert not looks_like_followup(text)
+
+
+def test_a_follow_up_keeps_the_topic():
+    decision = FaqDecision(None, [], [], relevance=0.3)
+    assert followup_topic(parse("where do the pads go?"), decision, "tens") == "tens"
+
+
+def test_no_topic_no_follow_up():
+    decision = FaqDecision(None, [], [], relevance=0.3)
+    assert followup_topic(parse("where do the pads go?"), decision, None) is None
+
+
+@pytest.mark.parametrize("intent", ["red_flag", "crisis", "greet", "book_appointment"])
+def test_alarms_and_other_intents_are_never_follow_ups(intent):
+    decision = FaqDecision(None, [], [], relevance=0.3)
+    assert followup_topic(parse("is it safe?", intent), decision, "tens") is None
+
+
+def test_a_clearly_named_new_topic_wins():
+    decision = FaqDecision("sleep", [("sleep", 0.9), ("tens", 0.01)], [], relevance=0.9)
+    text = "how can I sleep better with burning feet at night when I go to bed"
+    assert followup_topic(parse(text, "faq"), decision, "tens") is None
+
+
+def test_a_pointing_message_keeps_a_close_earlier_topic():
+    decision = FaqDecision(
+        "other_pt_modalities",
+        [("other_pt_modalities", 0.5), ("tens", 0.4)],
+        [],
+        relevance=0.9,
+    )
+    assert followup_topic(parse("is it safe?", "faq"), decision, "tens") == "tens"
