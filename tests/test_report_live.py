@@ -18,7 +18,7 @@ from typing import Dict, Iterator, Optional
 import pytest
 
 from reporting.page import figure_values
-from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END
+from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END, HISTORY_SEED
 from tests.support.history import generate
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
@@ -80,7 +80,11 @@ def postgres(tmp_path_factory) -> Iterator[PostgresServer]:
         server.start()
         server.create_database("rasa")
         generate(
-            server.url("rasa"), HISTORY_CONVERSATIONS, days=60, end=HISTORY_END, seed=7
+            server.url("rasa"),
+            HISTORY_CONVERSATIONS,
+            days=60,
+            end=HISTORY_END,
+            seed=HISTORY_SEED,
         )
         yield server
     finally:

@@ -265,7 +265,8 @@ def test_a_message_naming_another_session_stays_out_of_it(live: LiveAssistant):
 def longest_stored_user_text(live: LiveAssistant) -> int:
     db = sqlite3.connect(live.workdir / "conversations.db")
     (longest,) = db.execute(
-        "select coalesce(max(length(data)), 0) from events where type_name = 'user'"
+        "select coalesce(max(length(json_extract(data, '$.text'))), 0) from events "
+        "where type_name = 'user'"
     ).fetchone()
     db.close()
     return longest
