@@ -20,6 +20,7 @@ import hashlib
 import json
 import struct
 import unicodedata
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -37,6 +38,9 @@ LAYERS = 6
 HEADS = 12
 HIDDEN = 384
 MAX_TOKENS = 128  # longer messages are cut (the clinic caps them at 1000 chars)
+# Recent texts' vectors: the scope gate and the alarm net embed the same message
+# in one turn, so the second asks the cache (bounded: training texts pass by).
+CACHE_SIZE = 64
 LN_EPS = 1e-12
 
 
@@ -192,6 +196,7 @@ class SentenceEmbedder:
 
     def __init__(self, directory: Optional[Path] = None) -> None:
         directory = verified(directory or model_dir())
+        self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self.tokenizer = WordPiece(directory / VOCAB)
         t = read_safetensors(directory / WEIGHTS)
         self.word = t["embeddings.word_embeddings.weight"].astype(np.float16)
@@ -268,15 +273,30 @@ class SentenceEmbedder:
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def embed(self, texts: Iterable[str], batch_size: int = 32) -> np.ndarray:
-        encoded = [self.tokenizer.encode(t) for t in texts]
-        if not encoded:
-            return np.zeros((0, HIDDEN), dtype=np.float32)
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-        out = np.zeros((len(encoded), HIDDEN), dtype=np.float32)
+        texts = list(texts)
+        out = np.zeros((len(texts), HIDDEN), dtype=np.float32)
+        missing = []
+        for i, text in enumerate(texts):
+            cached = self._recent.get(text)
+            if cached is None:
+                missing.append(i)
+            else:
+                out[i] = cached
+                self._recent.move_to_end(text)
+        encoded = {i: self.tokenizer.encode(texts[i]) for i in missing}
+        order = sorted(missing, key=lambda i: len(encoded[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             out[chunk] = self._forward([encoded[i] for i in chunk])
+        for i in missing[-CACHE_SIZE:]:
+            self._remember(texts[i], out[i])
         return out
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        self._recent[text] = vector.copy()
+        self._recent.move_to_end(text)
+        while len(self._recent) > CACHE_SIZE:
+            self._recent.popitem(last=False)
 
 
 @lru_cache(maxsize=1)

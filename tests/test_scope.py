@@ -54,10 +54,36 @@ def test_embeddings_are_unit_vectors_that_group_paraphrases(embedder):
 
 def test_batching_does_not_change_an_embedding(embedder):
     alone = embedder.embed(["does tens help neuropathy"])[0]
+    embedder._recent.clear()  # computed again, in a batch, not read back
     batched = embedder.embed(
         ["hi", "does tens help neuropathy", "a much longer question " * 5]
     )[1]
     assert np.allclose(alone, batched, atol=1e-5)
+
+
+def test_a_text_embedded_again_in_the_same_turn_is_not_recomputed(
+    embedder, monkeypatch
+):
+    first = embedder.embed(["can i use a heating pad on numb feet"])
+    calls = []
+    forward = embedder._forward
+    monkeypatch.setattr(
+        embedder, "_forward", lambda batch: calls.append(batch) or forward(batch)
+    )
+    again = embedder.embed(["can i use a heating pad on numb feet", "new text"])
+    assert len(calls) == 1 and len(calls[0]) == 1  # only "new text"
+    assert np.array_equal(first[0], again[0])
+    again[0][:] = 0  # the caller's copy, not the cache
+    assert np.array_equal(
+        embedder.embed(["can i use a heating pad on numb feet"])[0], first[0]
+    )
+
+
+def test_the_cache_stays_bounded(embedder):
+    embedder.embed(
+        [f"question number {i}" for i in range(3 * embedder_module.CACHE_SIZE)]
+    )
+    assert len(embedder._recent) == embedder_module.CACHE_SIZE
 
 
 def test_weights_that_are_not_the_pinned_ones_are_refused(tmp_path):
