@@ -104,11 +104,7 @@ class FaqAction(Action, ABC):
             # "Book a visit" after a call button.
             return [SlotSet("last_faq_topic", topic.id)]
         note = SHORT_DISCLAIMER if disclaimer_shown(tracker) else FULL_DISCLAIMER
-        dispatcher.utter_message(
-            response=note,
-            disclaimer_full=self.settings.disclaimer_full,
-            disclaimer_short=self.settings.disclaimer_short,
-        )
+        dispatcher.utter_message(response=note, **self.settings.disclaimers())
         # After the short answer the referral also offers the full one.
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
         more = [] if wants_full_answer(tracker) else [self.more_button(topic, language)]

@@ -13,7 +13,7 @@ import yaml
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "clinic.yml"
 ENV_PREFIX = "CLINIC_"
 # Settings that may be left empty ("" = the clinic has none).
-OPTIONAL = frozenset({"crisis_text_number"})
+OPTIONAL = frozenset({"crisis_text_number", "phone_es"})
 # Settings that are numbers a patient calls or texts from a reply's buttons.
 PHONE_NUMBERS = (
     "emergency_number",
@@ -39,6 +39,7 @@ def dialable(number: str) -> str:
 class ClinicSettings:
     name: str
     phone: str
+    phone_es: str
     booking_url: str
     hours: str
     staff_contact: str
@@ -51,6 +52,8 @@ class ClinicSettings:
     poison_control: str
     disclaimer_full: str
     disclaimer_short: str
+    disclaimer_full_es: str
+    disclaimer_short_es: str
     faq_intent_threshold: float
     faq_answer_threshold: float
     faq_margin_threshold: float
@@ -58,11 +61,22 @@ class ClinicSettings:
     max_message_chars: int
     action_timeout_seconds: float
 
+    def disclaimers(self) -> Dict[str, str]:
+        """The safety notes, as the disclaimer responses' {placeholders} name them."""
+        return {
+            "disclaimer_full": self.disclaimer_full,
+            "disclaimer_short": self.disclaimer_short,
+            "disclaimer_full_es": self.disclaimer_full_es,
+            "disclaimer_short_es": self.disclaimer_short_es,
+        }
+
     def slot_values(self) -> Dict[str, Any]:
         """Values the responses show through slots (see domain.yml)."""
         return {
             "clinic_name": self.name,
             "clinic_phone": self.phone,
+            # The Spanish replies' number: a Spanish-speaking line if the clinic has one.
+            "clinic_phone_es": self.phone_es or self.phone,
             "booking_url": self.booking_url,
             "clinic_hours": self.hours,
             "staff_contact": self.staff_contact,

@@ -233,10 +233,12 @@ def screen_command(text: str, allowed: Collection[str]) -> str:
 # --- metadata ---------------------------------------------------------------------------
 # What a channel may pass on from a request's metadata: Rasa stores message
 # metadata with the message and copies the first message's into the
-# `session_started_metadata` slot. The numbered-option choice is the only
-# piece any channel needs; Slack's reply channel and thread are read before
-# the message is passed on.
-KEPT_METADATA = frozenset({"selected_option"})
+# `session_started_metadata` slot. The numbered-option choice and the language
+# the visitor chose in the widget are the only pieces any channel needs; Slack's
+# reply channel and thread are read before the message is passed on.
+KEPT_METADATA = frozenset({"selected_option", "language"})
+# The languages a visitor may choose (the ones the assistant answers in).
+CHOSEN_LANGUAGES = frozenset({"en", "es"})
 
 
 def keep_metadata(metadata: Any) -> Optional[Dict[str, Any]]:
@@ -244,7 +246,17 @@ def keep_metadata(metadata: Any) -> Optional[Dict[str, Any]]:
     if not isinstance(metadata, Mapping):
         return None
     kept = {k: v for k, v in metadata.items() if k in KEPT_METADATA}
+    language = kept.pop("language", None)
+    if isinstance(language, str) and language in CHOSEN_LANGUAGES:
+        kept["language"] = language
     return kept or None
+
+
+def chosen_language(metadata: Any) -> Optional[Dict[str, Any]]:
+    """Of a web client's metadata, only the language the visitor chose."""
+    if not isinstance(metadata, Mapping):
+        return None
+    return keep_metadata({"language": metadata.get("language")})
 
 
 def empty_reply() -> str:

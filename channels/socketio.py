@@ -30,8 +30,9 @@ What differs from Rasa's SocketIOInput (whose blueprint is not used):
 - Every message goes through channels/guard.py like a REST message: cleaned,
   empty or over-long text gets a short reply (also text starting with "/";
   only exact short button payloads are exempt); a message without text (what
-  rasa-webchat sends when no initPayload is set) is ignored. Client metadata
-  (rasa-webchat's customData) is not stored: the assistant does not use it.
+  rasa-webchat sends when no initPayload is set) is ignored. Of the client
+  metadata (rasa-webchat's customData) only `language` ("en" or "es", the
+  visitor's choice) is kept; the rest is not stored.
 - Frames over 512 KB (the REST body limit) close the connection.
 """
 
@@ -55,7 +56,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.guard import MAX_BODY_BYTES, guard_messages
+from channels.guard import MAX_BODY_BYTES, chosen_language, guard_messages
 from channels.output import LinkSafeOutput
 
 logger = logging.getLogger(__name__)
@@ -395,7 +396,8 @@ class GuardedSocketIOInput(SocketIOInput):
                 LinkSafeOutput(SocketIOOutput(sio, self.bot_message_evt)),
                 sender_id,
                 input_channel=self.name(),
-                metadata=None,  # client metadata is not needed, so not stored
+                # Of the client's metadata, only the language the visitor chose.
+                metadata=chosen_language(data.get(self.metadata_key or "metadata")),
             )
             await guarded(message)
 

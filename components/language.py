@@ -7,12 +7,17 @@ in any other language gets a short reply in that language (or in English and
 Spanish) that says which languages it answers and gives the emergency number and
 the crisis line (domain.yml: utter_other_language).
 
+A message too short or too unclear to judge ("ok", "2", "gracias" is clear)
+follows the language the visitor chose in the widget (message metadata
+`language`, channels/guard.py), else sets nothing: the slot keeps the
+conversation's language. A message clearly in English or Spanish switches it.
+
 Detection: langid.py's naive Bayes model (py3langid, BSD-3-Clause; its model file
 ships inside the package and its sha256 is checked before it is loaded),
 restricted to the languages patients of US clinics write most, so short
-messages are not read as Zulu or Serbian. A message too short to judge, or one
-the model is unsure of, counts as English: the English path is the one with
-every answer and every safety rule.
+messages are not read as Zulu or Serbian. For the safety nets a message too
+short to judge, or one the model is unsure of, counts as English: the English
+path is the one with every safety rule.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ MIN_LETTERS = 12
 OBVIOUS_SPANISH = {
     "hola", "gracias", "ayuda", "ayudame", "buenos", "buenas", "necesito",
     "quiero", "tengo", "dolor", "espanol", "español", "porfa", "favor",
+}  # fmt: skip
+OBVIOUS_ENGLISH = {
+    "hi", "hello", "hey", "thanks", "thank", "please", "english", "yes", "bye",
 }  # fmt: skip
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -82,21 +90,28 @@ def identifier() -> Any:
 
 
 @lru_cache(maxsize=4096)
-def detect_language(text: str) -> str:
-    """The ISO 639-1 code of the message's language ("en" when unsure)."""
+def judge_language(text: str) -> Optional[str]:
+    """The ISO 639-1 code of the message's language, None when too short or unsure."""
     words = WORD.findall((text or "").lower())
     # A CJK character carries about a word: count it as three letters.
     letters = sum(len(w) + 2 * sum(ord(c) >= 0x2E80 for c in w) for w in words)
     if letters < MIN_LETTERS:
-        return SPANISH if OBVIOUS_SPANISH & set(words) else ENGLISH
+        if OBVIOUS_SPANISH & set(words):
+            return SPANISH
+        return ENGLISH if OBVIOUS_ENGLISH & set(words) else None
     language, confidence = identifier().classify(text)
     if confidence < MIN_CONFIDENCE:
-        return ENGLISH
+        return None
     if language not in SAFETY_LANGUAGES and english_share(words) >= 0.5:
         # Short English questions with rare words ("relaxation techniques for
         # neuropathic pain") can look French or Italian to the n-gram model.
         return ENGLISH
     return language
+
+
+def detect_language(text: str) -> str:
+    """The message's language, English when unsure (the safety nets' choice)."""
+    return judge_language(text) or ENGLISH
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +128,13 @@ def english_words() -> FrozenSet[str]:
 def english_share(words: List[str]) -> float:
     known = english_words()
     return sum(w in known for w in words) / max(1, len(words))
+
+
+def chosen_language(message: Any) -> Optional[str]:
+    """The language the visitor chose in the widget (message metadata), if any."""
+    metadata = message.get("metadata") if hasattr(message, "get") else None
+    choice = metadata.get("language") if isinstance(metadata, dict) else None
+    return choice if choice in ANSWERED else None
 
 
 # --- the Rasa component ---------------------------------------------------------
@@ -175,7 +197,11 @@ if GraphComponent is not object:
             text = message.get("text") or ""
             if text.startswith("/"):  # the assistant's own buttons
                 return
-            language = detect_language(text)
+            language = judge_language(text) or chosen_language(message)
+            if language is None:
+                # Too short to tell ("ok", "2"), nothing chosen: no entity, so
+                # the slot keeps the conversation's language.
+                return
             entities: List[Dict[str, Any]] = list(message.get("entities") or [])
             entities.append(
                 {

@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from channels.fallback import offline_reply
 from channels.guard import (
     assistant_payloads,
+    chosen_language,
     parse_rest_body,
     remember_payloads,
     screen_text,
@@ -149,11 +150,11 @@ class ResilientRestInput(RestInput):
                         text,
                         collector,
                         sender_id,
-                        # Not the body's "input_channel" or "metadata": the
-                        # widget sends neither, and both would be stored as
+                        # Not the body's "input_channel", and of its "metadata"
+                        # only the chosen language: both would be stored as
                         # sent (session_started_metadata included).
                         input_channel=self.name(),
-                        metadata=None,
+                        metadata=chosen_language(body.get("metadata")),
                     )
                 ),
                 timeout=MESSAGE_DEADLINE_SECONDS,

@@ -555,11 +555,7 @@ def vocabulary_section(vocabulary: Mapping[str, Any]) -> str:
 
 def build_html(settings: Optional[ClinicSettings] = None) -> str:
     settings = settings or load_settings()
-    values = {
-        **settings.slot_values(),
-        "disclaimer_full": settings.disclaimer_full,
-        "disclaimer_short": settings.disclaimer_short,
-    }
+    values = {**settings.slot_values(), **settings.disclaimers()}
     registry = kb.load_registry()
     variants = kb.load_variants()
     catalogue = {t["id"]: t for t in load_yaml(CATALOGUE)["faq"]}

@@ -50,6 +50,8 @@ def test_first_answer_of_a_session_gets_the_full_disclaimer(dispatcher, settings
         "utter_referral_assessment",
     ]
     assert dispatcher.messages[1]["disclaimer_full"] == settings.disclaimer_full
+    # The Spanish variation's text comes from clinic.yml too.
+    assert dispatcher.messages[1]["disclaimer_full_es"] == settings.disclaimer_full_es
     assert events == [SlotSet("last_faq_topic", "pt_timeline")]
     # The answer is the short variation; the referral also offers the full one.
     assert dispatcher.messages[2]["buttons"] == [

@@ -304,6 +304,19 @@ def test_only_the_needed_metadata_is_kept():
     assert keep_metadata({"email": "a@b.co", "out_channel": "C1"}) is None
     assert keep_metadata("not a mapping") is None
     assert keep_metadata(None) is None
+    assert keep_metadata({"language": "es", "email": "a@b.co"}) == {"language": "es"}
+    assert keep_metadata({"language": "fr"}) is None  # not one it answers in
+    assert keep_metadata({"language": ["es"]}) is None
+
+
+def test_a_web_client_passes_on_only_the_chosen_language():
+    from channels.guard import chosen_language
+
+    sent = {"language": "es", "selected_option": {"payload": "/restart"}, "x": 1}
+    assert chosen_language(sent) == {"language": "es"}
+    assert chosen_language({"language": "de"}) is None
+    assert chosen_language("es") is None
+    assert chosen_language(None) is None
 
 
 def test_channel_guard_screens_slashes_and_metadata():

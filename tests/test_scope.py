@@ -225,7 +225,7 @@ def test_out_of_scope_reply_says_what_it_covers_and_where_to_go():
     texto = spanish["text"].lower()
     assert "dolor de nervios" in texto and "terapia física" in texto
     assert "médico" in texto and "farmacéutico" in texto
-    assert "{clinic_phone}" in spanish["text"]
+    assert "{clinic_phone_es}" in spanish["text"]
 
 
 def test_out_of_scope_reply_offers_topics_it_can_answer():

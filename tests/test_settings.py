@@ -101,6 +101,38 @@ def test_another_emergency_number_changes_its_link():
     assert (slots["emergency_number"], slots["emergency_dial"]) == ("112", "112")
 
 
+def test_spanish_replies_give_the_spanish_line_or_the_main_one():
+    main = load_settings(environ={}).slot_values()
+    assert main["clinic_phone_es"] == main["clinic_phone"]  # phone_es: ""
+    spanish = load_settings(environ={"CLINIC_PHONE_ES": "(555) 010-0200"})
+    assert spanish.slot_values()["clinic_phone_es"] == "(555) 010-0200"
+    assert spanish.slot_values()["clinic_phone"] == "(555) 010-0100"
+
+
+def test_spanish_replies_use_the_spanish_settings():
+    """No Spanish reply hard-codes the clinic's phone or safety notes."""
+    import yaml
+
+    domain = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "domain.yml").read_text()
+    )
+    spanish = [
+        variation["text"]
+        for variations in domain["responses"].values()
+        for variation in variations
+        if {"type": "slot", "name": "language", "value": "es"}
+        in (variation.get("condition") or [])
+    ]
+    assert spanish and not [t for t in spanish if "{clinic_phone}" in t]
+    assert sum("{clinic_phone_es}" in t for t in spanish) >= 5
+    notes = {t for t in spanish if "disclaimer" in t}
+    assert notes == {"{disclaimer_full_es}", "{disclaimer_short_es}"}
+    settings = load_settings(
+        environ={"CLINIC_DISCLAIMER_SHORT_ES": "Solo informativo."}
+    )
+    assert settings.disclaimers()["disclaimer_short_es"] == "Solo informativo."
+
+
 def test_a_crisis_line_without_texts_has_no_text_number():
     slots = load_settings(environ={"CLINIC_CRISIS_TEXT_NUMBER": ""}).slot_values()
     assert slots["crisis_text_dial"] == ""

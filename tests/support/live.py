@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -182,10 +182,15 @@ class LiveAssistant:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def send(self, sender: str, message: str) -> List[Dict]:
+    def send(
+        self, sender: str, message: str, metadata: Optional[Dict] = None
+    ) -> List[Dict]:
+        sent: Dict[str, Any] = {"sender": sender, "message": message}
+        if metadata is not None:
+            sent["metadata"] = metadata
         status, body = self.post(
             "/webhooks/rest/webhook",
-            json.dumps({"sender": sender, "message": message}).encode(),
+            json.dumps(sent).encode(),
             {"Content-Type": "application/json"},
         )
         assert status == 200, (status, body[:500])
