@@ -132,9 +132,9 @@ class LanguageNet:
         self.chars: Optional[TfidfVectorizer] = None
         self.model: Optional[LogisticRegression] = None
 
-    def _inputs(self, texts: Sequence[str]) -> Any:
+    def _inputs(self, texts: Sequence[str], keep: bool = False) -> Any:
         assert self.chars is not None
-        vectors = default_embedder().embed(list(texts))
+        vectors = default_embedder().embed(list(texts), keep=keep)
         return hstack([csr_matrix(vectors), self.chars.transform(texts)]).tocsr()
 
     def fit(self, texts: List[str], labels: List[str]) -> "LanguageNet":
@@ -147,7 +147,7 @@ class LanguageNet:
         ).fit(texts)
         self.model = LogisticRegression(
             C=self.c, class_weight="balanced", max_iter=5000
-        ).fit(self._inputs(texts), labels)
+        ).fit(self._inputs(texts, keep=True), labels)
         return self
 
     def score(self, text: str) -> Tuple[float, Optional[str]]:

@@ -197,6 +197,9 @@ class SentenceEmbedder:
     def __init__(self, directory: Optional[Path] = None) -> None:
         directory = verified(directory or model_dir())
         self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        # Training texts, kept for the whole training: the scope gate and the
+        # alarm net both embed the NLU examples (see embed(keep=True)).
+        self._kept: Dict[str, np.ndarray] = {}
         self.tokenizer = WordPiece(directory / VOCAB)
         t = read_safetensors(directory / WEIGHTS)
         self.word = t["embeddings.word_embeddings.weight"].astype(np.float16)
@@ -272,24 +275,33 @@ class SentenceEmbedder:
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
-    def embed(self, texts: Iterable[str], batch_size: int = 32) -> np.ndarray:
+    def embed(
+        self, texts: Iterable[str], batch_size: int = 32, keep: bool = False
+    ) -> np.ndarray:
+        """Unit vectors of the texts; `keep`: remember them all (training sets)."""
         texts = list(texts)
         out = np.zeros((len(texts), HIDDEN), dtype=np.float32)
         missing = []
         for i, text in enumerate(texts):
-            cached = self._recent.get(text)
+            cached = self._kept.get(text)
+            if cached is None:
+                cached = self._recent.get(text)
+                if cached is not None:
+                    self._recent.move_to_end(text)
             if cached is None:
                 missing.append(i)
             else:
                 out[i] = cached
-                self._recent.move_to_end(text)
         encoded = {i: self.tokenizer.encode(texts[i]) for i in missing}
         order = sorted(missing, key=lambda i: len(encoded[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             out[chunk] = self._forward([encoded[i] for i in chunk])
-        for i in missing[-CACHE_SIZE:]:
-            self._remember(texts[i], out[i])
+        if keep:
+            self._kept.update((texts[i], out[i].copy()) for i in missing)
+        else:
+            for i in missing[-CACHE_SIZE:]:
+                self._remember(texts[i], out[i])
         return out
 
     def _remember(self, text: str, vector: np.ndarray) -> None:

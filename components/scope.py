@@ -134,7 +134,7 @@ class ScopeGate(GraphComponent):
             raise ValueError("ScopeGate needs faq and out_of_scope examples")
         texts = inside + outside
         labels = np.r_[np.ones(len(inside)), np.zeros(len(outside))]
-        vectors = self.embedder.embed(texts)
+        vectors = self.embedder.embed(texts, keep=True)
         by_embeddings = LogisticRegression(
             C=self.config["relevance_c_embeddings"],
             class_weight="balanced",

@@ -79,6 +79,14 @@ def test_a_text_embedded_again_in_the_same_turn_is_not_recomputed(
     )
 
 
+def test_training_texts_are_embedded_once_for_every_component(embedder, monkeypatch):
+    texts = ["kept example one", "kept example two"]
+    first = embedder.embed(texts, keep=True)
+    monkeypatch.setattr(embedder, "_forward", lambda batch: pytest.fail("recomputed"))
+    embedder._recent.clear()  # a kept text does not depend on the recent cache
+    assert np.array_equal(embedder.embed(texts[::-1], keep=True), first[::-1])
+
+
 def test_the_cache_stays_bounded(embedder):
     embedder.embed(
         [f"question number {i}" for i in range(3 * embedder_module.CACHE_SIZE)]
