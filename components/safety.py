@@ -643,6 +643,10 @@ except ImportError:  # the detector itself is usable without Rasa (tests, tools)
     GraphComponent = object  # type: ignore[misc,assignment]
 
 
+def text_of(message: Any) -> str:
+    return message.get("text") or ""
+
+
 def best_classifier_guess(ranking: List[Dict[str, Any]]) -> Dict[str, Any]:
     """The classifier's own best intent (the fallback classifier's entry aside)."""
     guesses = [r for r in ranking if r.get("name") != "nlu_fallback"]
@@ -667,6 +671,16 @@ if GraphComponent is not object:
                 # the rules veto it). Chosen by cross-validation (docs/safety.md).
                 "net_threshold_en": 0.85,
                 "net_threshold_es": 0.7,
+                # From this many words the question veto does not apply to the
+                # net: a long message mixes a question with a report, and the net
+                # scores each sentence ("can I do the glides twice? also my face
+                # went numb an hour ago").
+                "question_veto_max_words": 25,
+                # A rules alarm the rules themselves saw framed (a question,
+                # history, a quote...) that the English net scores below this is
+                # a one-line hint, not an alarm ("is there a checklist for when
+                # chest pain during exercise is serious").
+                "net_doubt_threshold": 0.2,
                 # A classifier safety guess this sure adds a hint to the answer.
                 "second_net_threshold": 0.9,
                 "fallback_threshold": 0.3,
@@ -726,8 +740,10 @@ if GraphComponent is not object:
             net = self._net_alarm(message, analysis)
             if net and not second_net:
                 name, confidence, second_net = net["category"], net["score"], True
-            if analysis.category in ALARM_CATEGORIES or (
-                analysis.findings and not second_net
+            doubted = not second_net and self._net_doubts(message, analysis)
+            if not doubted and (
+                analysis.category in ALARM_CATEGORIES
+                or (analysis.findings and not second_net)
             ):
                 category = analysis.category
                 self._override(
@@ -753,7 +769,7 @@ if GraphComponent is not object:
                     },
                 )
                 return
-            hint = analysis.hint
+            hint = analysis.category if doubted else analysis.hint
             if (
                 hint is None
                 and name in SAFETY_INTENTS
@@ -785,9 +801,23 @@ if GraphComponent is not object:
                 return None
             if (net.get("score") or 0.0) < threshold:
                 return None
-            if language == "en" and analysis.vetoes:
+            vetoes = set(analysis.vetoes)
+            if len(text_of(message).split()) >= self.config["question_veto_max_words"]:
+                vetoes.discard("question")
+            if language == "en" and vetoes:
                 return None
             return net
+
+        def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
+            """Does the English net doubt a rules alarm the rules saw framed?"""
+            net = message.get("alarm_net") or {}
+            return (
+                analysis.category in ALARM_CATEGORIES
+                and bool(analysis.vetoes)
+                and net.get("language") == "en"
+                and net.get("score") is not None
+                and net["score"] < self.config["net_doubt_threshold"]
+            )
 
         def _demote(self, message: Message, ranking: List[Dict[str, Any]]) -> None:
             """A hesitant or vetoed safety guess: the best ordinary intent instead."""

@@ -54,7 +54,8 @@ class _Message(dict):
 
 def _net_alarm(text, net):
     detector = SafetyDetector({})
-    return detector._net_alarm(_Message(alarm_net=net), default_rules().analyse(text))
+    message = _Message(alarm_net=net, text=text)
+    return detector._net_alarm(message, default_rules().analyse(text))
 
 
 def test_a_sure_net_alarm_fires():
@@ -65,6 +66,26 @@ def test_a_sure_net_alarm_fires():
 def test_an_unsure_net_alarm_does_not():
     net = {"language": "en", "score": 0.5, "category": "red_flag"}
     assert _net_alarm("my leg went dead and I can't stand up", net) is None
+
+
+def test_a_short_question_vetoes_the_net():
+    net = {"language": "en", "score": 0.97, "category": "red_flag"}
+    assert (
+        _net_alarm("can neuropathy make my legs go weak all of a sudden?", net) is None
+    )
+
+
+def test_a_question_in_a_long_message_does_not_veto_its_report():
+    net = {"language": "en", "score": 0.97, "category": "red_flag"}
+    text = (
+        "hi, my pt gave me seated nerve glides for my arm and they help. should i "
+        "do them before or after my shower? also since yesterday the numbness went "
+        "from my toes up past my knees and today my hands started"
+    )
+    assert len(text.split()) >= 25
+    assert _net_alarm(text, net) == net
+    denied = text + ". no wait, none of that is true, no numbness at all"
+    assert _net_alarm(denied, net) is None  # other vetoes still hold
 
 
 def test_english_rules_veto_a_denied_sign():

@@ -371,3 +371,41 @@ def test_text_after_a_slash_is_still_read():
     message = _message(text, "faq", 1.0)
     _detector().process([message])
     assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
+
+
+QUESTION = "is there a checklist for when chest pain during exercise is serious"
+
+
+def _with_net(text, score, language="en"):
+    message = _message(text, "faq", 0.9)
+    message.set(
+        "alarm_net", {"language": language, "score": score, "category": "red_flag"}
+    )
+    return message
+
+
+def test_a_framed_rules_alarm_the_net_doubts_becomes_a_hint():
+    message = _with_net(QUESTION, 0.01)
+    _detector().process([message])
+    assert message.get("intent")["name"] == "faq"
+    assert message.get("safety")["hint"] == "red_flag"
+
+
+@pytest.mark.parametrize(
+    "text, score, language",
+    [
+        (QUESTION, 0.6, "en"),  # the net does not doubt it
+        ("i have crushing chest pain right now", 0.01, "en"),  # not framed
+        (QUESTION, 0.01, "es"),  # the English rules and net disagree on language
+    ],
+)
+def test_otherwise_a_rules_alarm_stands(text, score, language):
+    message = _with_net(text, score, language)
+    _detector().process([message])
+    assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
+
+
+def test_without_a_net_score_a_rules_alarm_stands():
+    message = _message(QUESTION, "faq", 0.9)
+    _detector().process([message])
+    assert message.get("intent")["name"] == "red_flag"
