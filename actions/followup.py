@@ -14,9 +14,10 @@ as "what about", "how long", "is it safe", "and for my hands", or a bare short
 question. It is answered on that topic unless:
 - it is an alarm, a greeting, booking...: only faq, not-sure and out-of-scope
   messages are considered (safety comes first, every turn);
-- it names a new topic: a confident answer on another topic stands when the
-  message has no pronoun pointing back, or when the earlier topic is not even
-  among the likely ones;
+- it stands on its own: the classifier is sure of another topic, or the
+  relevance gate is sure it is about nerve pain or PT (a new question restates
+  its subject: "how do doctors test for neuropathy?"), and it does not lean back
+  with a pronoun or a few words on an earlier topic that is a close contender;
 - it is clearly about something else: the relevance gate (components/scope.py)
   gives it almost no chance of being about nerve pain or PT.
 """
@@ -56,10 +57,16 @@ MIN_RELEVANCE = 0.02
 LIKELY = 5
 CLOSE = 0.03
 BRIEF = 7
+# Another topic this sure, or a message this surely about nerve pain or PT
+# (components/scope.py), stands on its own; below both, a follow-up-looking
+# message stays on the earlier topic. Tuned on the dev half (docs/evaluation.md).
+SURE_OTHER = 0.7
+SELF_CONTAINED = 0.95
 # Words that announce a change of subject.
 NEW_SUBJECT = re.compile(
     r"\b(?:unrelated|random (?:q|question)|off[- ]topic|different (?:q|question)|"
-    r"another (?:q|question)|new question|changing the subject)\b",
+    r"another (?:q|question)|new question|changing the subject|totally separate|"
+    r"separate (?:q|question)|switching gears)\b",
     re.IGNORECASE,
 )
 
@@ -102,11 +109,16 @@ def followup_topic(
     if relevance is not None and relevance < MIN_RELEVANCE:
         return None
     if decision.topic and decision.topic != previous:
-        # A confident other topic: still the earlier one if the message points
-        # back (or is a few words) and the earlier topic is a close contender.
+        # Another topic is answered when the message stands on its own (the
+        # classifier is sure of that topic, or the gate is sure the message is
+        # about nerve pain or PT: a new question restates its subject) and does
+        # not lean back on the earlier topic (a pointer or a few words, with the
+        # earlier topic a close contender).
+        top = dict(decision.ranking).get(decision.topic, 0.0)
+        stands_alone = top >= SURE_OTHER or (relevance or 0.0) >= SELF_CONTAINED
         scores = dict(decision.ranking[:LIKELY])
         close = scores.get(previous, 0.0) >= CLOSE * scores.get(decision.topic, 1.0)
         brief = len(words_of(text)) <= BRIEF
-        if not ((points_back(text) or brief) and close):
+        if stands_alone and not ((points_back(text) or brief) and close):
             return None
     return previous

@@ -69,3 +69,40 @@ def test_a_pointing_message_keeps_a_close_earlier_topic():
         relevance=0.9,
     )
     assert followup_topic(parse("is it safe?", "faq"), decision, "tens") == "tens"
+
+
+def test_an_unsure_other_topic_does_not_take_over_a_follow_up():
+    """'does exercise help that kind?' after diabetic neuropathy: the classifier
+    leans to exercise, but not surely, and the message does not restate its
+    subject; the earlier topic is far down the ranking."""
+    decision = FaqDecision(
+        "exercise_overview",
+        [("exercise_overview", 0.6), ("sleep", 0.2)],
+        [],
+        relevance=0.6,
+    )
+    text = "does exercise help that kind?"
+    assert followup_topic(parse(text, "faq"), decision, "diabetic") == "diabetic"
+
+
+@pytest.mark.parametrize(
+    "top, relevance",
+    [(0.8, 0.6), (0.6, 0.97)],  # sure of the other topic / surely about nerve pain
+)
+def test_a_message_that_stands_on_its_own_gets_its_own_topic(top, relevance):
+    decision = FaqDecision(
+        "exercise_overview",
+        [("exercise_overview", top), ("sleep", 0.01)],
+        [],
+        relevance=relevance,
+    )
+    text = "does exercise help that kind?"
+    assert followup_topic(parse(text, "faq"), decision, "diabetic") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["totally separate, is it ok to swim?", "switching gears: can i swim?"]
+)
+def test_a_change_of_subject_is_announced(text):
+    decision = FaqDecision(None, [], [], relevance=0.6)
+    assert followup_topic(parse(text, "faq"), decision, "tens") is None
