@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.confidence import faq_decision
+from actions.confidence import FaqDecision, faq_decision
 from actions.followup import followup_topic
 from actions.settings import ClinicSettings, load_settings
 from actions.topics import TOPICS, Topic
@@ -119,35 +119,60 @@ class FaqAction(Action, ABC):
         title = TELL_ME_MORE_ES if language == "es" else TELL_ME_MORE
         return {"title": title, "payload": tell_me_more_payload(topic.id)}
 
-    def decide(self, tracker: Tracker):
+    def decide(self, tracker: Tracker) -> FaqDecision:
         return faq_decision(tracker.latest_message or {}, self.settings, TOPICS)
 
-    def followup(self, tracker: Tracker) -> Optional[Topic]:
-        """The conversation's topic, if this message is a follow-up on it
-        (actions/followup.py)."""
-        topic_id = followup_topic(
-            tracker.latest_message or {},
-            self.decide(tracker),
-            tracker.get_slot("last_faq_topic"),
-        )
-        return TOPICS.get(topic_id) if topic_id else None
-
     def not_sure(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        decision: FaqDecision,
     ) -> List[EventType]:
         """Say so instead of guessing; offer the likeliest topics as buttons."""
         self.hint(dispatcher, tracker)
-        likely = self.decide(tracker).suggestions
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
         buttons = [
             {"title": TOPICS[t].label_in(language), "payload": topic_payload(t)}
-            for t in likely
+            for t in decision.suggestions
         ]
         dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
         return []
 
 
-class ActionAnswerFaq(FaqAction):
+class InContextAction(FaqAction, ABC):
+    """A follow-up on the conversation's topic is answered on that topic
+    (actions/followup.py); any other message gets `respond`."""
+
+    class Meta:
+        abstract = True
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        decision = self.decide(tracker)  # actions/confidence.py
+        topic_id = followup_topic(
+            tracker.latest_message or {},
+            decision,
+            tracker.get_slot("last_faq_topic"),
+        )
+        if topic_id in TOPICS:
+            return self.answer(dispatcher, tracker, TOPICS[topic_id])
+        return self.respond(dispatcher, tracker, decision)
+
+    @abstractmethod
+    def respond(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        decision: FaqDecision,
+    ) -> List[EventType]:
+        """The reply to a message that is not a follow-up."""
+
+
+class ActionAnswerFaq(InContextAction):
     """Answers the FAQ topic the ResponseSelector chose, when it is confident."""
 
     def name(self) -> Text:
@@ -162,50 +187,47 @@ class ActionAnswerFaq(FaqAction):
         chosen = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         if chosen in TOPICS:  # a suggestion button names its topic
             return self.answer(dispatcher, tracker, TOPICS[chosen])
+        return await super().run(dispatcher, tracker, domain)
 
-        followed = self.followup(tracker)
-        if followed:
-            return self.answer(dispatcher, tracker, followed)
-        decision = self.decide(tracker)  # actions/confidence.py
+    def respond(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        decision: FaqDecision,
+    ) -> List[EventType]:
         if decision.topic not in TOPICS:
-            return self.not_sure(dispatcher, tracker)
+            return self.not_sure(dispatcher, tracker, decision)
         return self.answer(dispatcher, tracker, TOPICS[decision.topic])
 
 
-class ActionNotSure(FaqAction):
+class ActionNotSure(InContextAction):
     """NLU fallback: the intent itself was unclear."""
 
     def name(self) -> Text:
         return "action_not_sure"
 
-    async def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: DomainDict,
+        decision: FaqDecision,
     ) -> List[EventType]:
-        followed = self.followup(tracker)
-        if followed:
-            return self.answer(dispatcher, tracker, followed)
-        return self.not_sure(dispatcher, tracker)
+        return self.not_sure(dispatcher, tracker, decision)
 
 
-class ActionOutOfScope(FaqAction):
+class ActionOutOfScope(InContextAction):
     """Out of scope, unless it is a follow-up on the conversation's topic
     ("what about a stationary bike?" after a question on aerobic exercise)."""
 
     def name(self) -> Text:
         return "action_out_of_scope"
 
-    async def run(
+    def respond(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: DomainDict,
+        decision: FaqDecision,
     ) -> List[EventType]:
-        followed = self.followup(tracker)
-        if followed:
-            return self.answer(dispatcher, tracker, followed)
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
