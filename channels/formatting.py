@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -201,14 +202,41 @@ _ACTION_VERBS = frozenset(
         "visit",
     ]
 )
+# Spanish titles of the assistant's own buttons start with one of these
+# ("Pedir una cita", "Hacer otra pregunta").
+_ACCIONES = frozenset(
+    [
+        "buscar",
+        "cambiar",
+        "cancelar",
+        "consultar",
+        "empezar",
+        "enviar",
+        "escribir",
+        "hablar",
+        "hacer",
+        "leer",
+        "llamar",
+        "pedir",
+        "preguntar",
+        "reservar",
+        "ver",
+        "volver",
+    ]
+)
+_SPANISH_LETTERS = re.compile(r"[áéíóúñ¿¡]", re.IGNORECASE)
 _NUMBER_WORDS = {
     w: n
-    for n, w in enumerate(
+    for words in (
         ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"],
-        start=1,
+        ["uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
     )
+    for n, w in enumerate(words, start=1)
 }
-_CHOICE = re.compile(r"(?:option|number|no|choice|reply)?\s*(\d{1,2}|[a-z]+)")
+_NUMBER_WORDS["una"] = 1
+_CHOICE = re.compile(
+    r"(?:option|number|no|choice|reply|opcion|numero)?\s*(\d{1,2}|\w+)"
+)
 
 
 def is_choice(button: Mapping[str, Any]) -> bool:
@@ -225,9 +253,16 @@ def selectable(buttons: Sequence[Mapping[str, Any]] | None) -> list[dict]:
     return [dict(b) for b in buttons or [] if is_choice(b)]
 
 
-def _reads_as_action(title: str) -> bool:
+def _reads_as_action(title: str, verbs: frozenset = _ACTION_VERBS) -> bool:
     words = title.split()
-    return bool(words) and words[0].lower() in _ACTION_VERBS and title[-1] not in "?!"
+    return bool(words) and words[0].lower() in verbs and title[-1] not in "?!"
+
+
+def in_spanish(titles: Sequence[str]) -> bool:
+    """Are these the Spanish variation's buttons? (Spanish letters or verbs.)"""
+    return any(
+        _SPANISH_LETTERS.search(t) or _reads_as_action(t, _ACCIONES) for t in titles
+    )
 
 
 def _lower_first(title: str) -> str:
@@ -241,18 +276,22 @@ def options_prompt(titles: Sequence[str]) -> str:
     """How numbered options read on a text-only channel.
 
     Action titles make one line: "Reply 1 to book a visit, 2 to ask another
-    question." Other titles (questions, topics) make a numbered list.
+    question." Other titles (questions, topics) make a numbered list. Spanish
+    buttons get a Spanish prompt ("Responda 1 para pedir una cita, ...").
     """
     titles = [plain_text(t) for t in titles]
     if not titles:
         return ""
-    if all(_reads_as_action(t) for t in titles):
+    spanish = in_spanish(titles)
+    verbs, to = (_ACCIONES, "para") if spanish else (_ACTION_VERBS, "to")
+    if all(_reads_as_action(t, verbs) for t in titles):
         choices = ", ".join(
-            f"{n} to {_lower_first(t.rstrip('.'))}" for n, t in enumerate(titles, 1)
+            f"{n} {to} {_lower_first(t.rstrip('.'))}" for n, t in enumerate(titles, 1)
         )
-        return f"Reply {choices}."
+        return f"Responda {choices}." if spanish else f"Reply {choices}."
     lines = [f"{n}. {t}" for n, t in enumerate(titles, 1)]
-    return "Reply with a number:\n" + "\n".join(lines)
+    heading = "Responda con un número:" if spanish else "Reply with a number:"
+    return heading + "\n" + "\n".join(lines)
 
 
 def with_options(text: str | None, buttons: Sequence[Mapping[str, Any]]) -> str:
@@ -271,7 +310,10 @@ def with_options(text: str | None, buttons: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _normalise(text: str) -> str:
-    words = re.sub(r"[^\w]+", " ", plain_text(text).lower().replace("_", " "))
+    """Lower case, accents and punctuation dropped ("Más información" = "mas informacion")."""
+    text = unicodedata.normalize("NFKD", plain_text(text).lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = re.sub(r"[^\w]+", " ", text.replace("_", " "))
     return " ".join(words.split())
 
 

@@ -222,3 +222,37 @@ def test_chosen_option(reply, index):
 
 def test_no_options_means_no_choice():
     assert chosen_option("1", []) is None
+
+
+def test_spanish_buttons_get_a_spanish_prompt():
+    titles = ["Pedir una cita", "Hacer otra pregunta"]
+    assert options_prompt(titles) == (
+        "Responda 1 para pedir una cita, 2 para hacer otra pregunta."
+    )
+    titles.append("Más información")
+    assert options_prompt(titles) == (
+        "Responda con un número:\n1. Pedir una cita\n2. Hacer otra pregunta\n"
+        "3. Más información"
+    )
+
+
+@pytest.mark.parametrize(
+    "reply, index",
+    [
+        ("3", 2),
+        ("tres", 2),
+        ("opción 2", 1),
+        ("numero 1", 0),
+        ("mas informacion", 2),
+        ("cinco", None),
+    ],
+)
+def test_spanish_replies_choose_an_option(reply, index):
+    titles = ["Pedir una cita", "Hacer otra pregunta", "Más información"]
+    assert chosen_option(reply, titles) == index
+
+
+def test_english_topic_lists_stay_english():
+    assert options_prompt(["TENS", "Sleep and nerve pain"]).startswith(
+        "Reply with a number:"
+    )
