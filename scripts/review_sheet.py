@@ -469,6 +469,14 @@ def summary_table(
     )
 
 
+def variation_language(variation: Mapping[str, Any]) -> str:
+    """Which patients read this variation (the `language` slot condition)."""
+    for condition in variation.get("condition") or []:
+        if condition.get("name") == "language":
+            return {"es": "Spanish", "en": "English"}.get(condition.get("value"), "")
+    return "English (default)"
+
+
 def safety_section(
     domain: Mapping[str, Any], settings: ClinicSettings, values: Mapping[str, str]
 ) -> str:
@@ -483,7 +491,8 @@ def safety_section(
                 buttons.append(f"{e(fill(b.get('title', ''), values))} → "
                                f"<code>{e(fill(target, values))}</code>")  # fmt: skip
             rows.append(
-                f"<tr><td><b>{e(what)}</b><br><code>{e(name)}</code></td>"
+                f"<tr><td><b>{e(what)}</b><br><code>{e(name)}</code>"
+                f"<br>{e(variation_language(variation))}</td>"
                 f"<td>{answer_html(text)}"
                 + (f"<p>Buttons: {'; '.join(buttons)}</p>" if buttons else "")
                 + '</td><td class="sign"></td></tr>'

@@ -35,6 +35,13 @@ def test_the_clinics_numbers_are_filled_in(page):
     assert html.escape(settings.crisis_line_name) in page
 
 
+def test_the_spanish_safety_replies_are_listed_for_sign_off(page):
+    settings = sheet.load_settings()
+    assert "Lo que describe puede ser una emergencia" in page
+    assert html.escape(settings.crisis_line_name_es) in page
+    assert page.count("<br>Spanish</td>") >= 5  # urgent care, overdose, crisis...
+
+
 @pytest.mark.parametrize(
     "phrase, plain",
     [
