@@ -7,7 +7,10 @@
  *           data-title="Ask about nerve pain" defer></script>
  *
  * Talks to Rasa's REST channel: POST {server}/webhooks/rest/webhook
- * {"sender", "message"}. Plain JavaScript, no dependencies. Everything the
+ * {"sender", "message", "metadata": {"language"}}. Plain JavaScript, no
+ * dependencies. Its own texts are in English and Spanish: the visitor's choice
+ * (the header's "Español" / "English" button), else data-language, else the
+ * browser's languages, else English. Everything the
  * bot or the user writes is put on the page as text (createElement and
  * textContent only, never innerHTML), with a small safe formatting subset:
  * **bold**, line breaks, "- " bullet lists and http(s) links.
@@ -64,7 +67,111 @@
   var serverUrl = httpUrl(option("server", ""), scriptUrl) || httpUrl(".", scriptUrl);
   var server = serverUrl ? serverUrl.href.replace(/\/+$/, "") : "";
   var clinicName = option("clinicName", "");
-  var title = option("title", "Ask about nerve pain");
+
+  // --- the widget's own texts, in English and Spanish --------------------------
+
+  var STRINGS = {
+    en: {
+      name: "English", // on the language button, in its own language
+      switchTo: "Switch to English",
+      title: "Ask about nerve pain",
+      subtitle: "Automated assistant",
+      welcomeClinic:
+        "Hi! I'm the {clinic} assistant. I answer general questions about nerve pain and physical therapy. What would you like to know?",
+      welcome:
+        "Hi! I'm an automated assistant. I answer general questions about nerve pain and physical therapy. What would you like to know?",
+      suggestions: "What is nerve pain?|How long does physical therapy take to work?|What exercises can help nerve pain?",
+      notice: "General information only, not medical advice. In an emergency, call your local emergency number.",
+      placeholder: "Type your question\u2026",
+      inputLabel: "Your question",
+      send: "Send",
+      close: "Close chat",
+      startOver: "Start over",
+      confirm: "Start a new conversation? This clears the chat on this device.",
+      cancel: "Cancel",
+      conversation: "Conversation",
+      suggested: "Suggested replies",
+      typing: "The assistant is typing\u2026",
+      youSaid: "You said: ",
+      assistant: "Assistant: ",
+      newTab: " (opens in a new tab)",
+      image: "Image from the assistant",
+      alert: "Get help now",
+      timeout: "Not sent: the assistant took too long to answer.",
+      offline: "Not sent: you seem to be offline.",
+      http: "Not sent: the assistant had a problem ({status}).",
+      network: "Not sent: we couldn't reach the assistant.",
+      kept: "Your message is kept here.",
+      retry: "Retry",
+      retryLabel: "Retry sending: {text}",
+    },
+    es: {
+      name: "Espa\u00f1ol",
+      switchTo: "Cambiar a espa\u00f1ol",
+      title: "Pregunte sobre el dolor de nervios",
+      subtitle: "Asistente autom\u00e1tico",
+      welcomeClinic:
+        "\u00a1Hola! Soy el asistente de {clinic}. Respondo preguntas generales sobre el dolor de nervios y la fisioterapia. \u00bfQu\u00e9 le gustar\u00eda saber?",
+      welcome:
+        "\u00a1Hola! Soy un asistente autom\u00e1tico. Respondo preguntas generales sobre el dolor de nervios y la fisioterapia. \u00bfQu\u00e9 le gustar\u00eda saber?",
+      suggestions:
+        "\u00bfQu\u00e9 es el dolor de nervios?|\u00bfCu\u00e1nto tarda la fisioterapia en hacer efecto?|\u00bfQu\u00e9 ejercicios ayudan con el dolor de nervios?",
+      notice:
+        "Solo informaci\u00f3n general, no es consejo m\u00e9dico. En una emergencia, llame al n\u00famero de emergencias de su zona.",
+      placeholder: "Escriba su pregunta\u2026",
+      inputLabel: "Su pregunta",
+      send: "Enviar",
+      close: "Cerrar el chat",
+      startOver: "Volver a empezar",
+      confirm: "\u00bfEmpezar una conversaci\u00f3n nueva? Esto borra el chat en este dispositivo.",
+      cancel: "Cancelar",
+      conversation: "Conversaci\u00f3n",
+      suggested: "Respuestas sugeridas",
+      typing: "El asistente est\u00e1 escribiendo\u2026",
+      youSaid: "Usted dijo: ",
+      assistant: "Asistente: ",
+      newTab: " (se abre en una pesta\u00f1a nueva)",
+      image: "Imagen del asistente",
+      alert: "Obtenga ayuda ahora",
+      timeout: "No se envi\u00f3: el asistente tard\u00f3 demasiado en responder.",
+      offline: "No se envi\u00f3: parece que no tiene conexi\u00f3n a internet.",
+      http: "No se envi\u00f3: el asistente tuvo un problema ({status}).",
+      network: "No se envi\u00f3: no pudimos comunicarnos con el asistente.",
+      kept: "Su mensaje se guarda aqu\u00ed.",
+      retry: "Reintentar",
+      retryLabel: "Reintentar el env\u00edo: {text}",
+    },
+  };
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
+    });
+  }
+
+  function languageOf(value) {
+    // "en" or "es" for an English or Spanish language tag (en, en-US, es-MX...), else null.
+    var m = /^(en|es)(?:[-_]|$)/i.exec(String(value || "").trim());
+    return m ? m[1].toLowerCase() : null;
+  }
+
+  function browserLanguage() {
+    // The first of the browser's languages that is English or Spanish decides.
+    var list = [];
+    try {
+      if (navigator.languages && navigator.languages.length) list = Array.prototype.slice.call(navigator.languages);
+      else if (navigator.language) list = [navigator.language];
+    } catch (e) {
+      /* no languages: English */
+    }
+    for (var i = 0; i < list.length; i++) {
+      var found = languageOf(list[i]);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  var title = option("title", STRINGS.en.title);
 
   function parseSuggestions(raw) {
     if (!raw) return [];
@@ -93,26 +200,32 @@
     return out;
   }
 
+  function clinicTexts(lang) {
+    // The texts a clinic may set, in one language: data-title (English) or
+    // data-title-es (Spanish)..., else the widget's own default in that language
+    // (an English option never shows in the Spanish widget, nor the reverse).
+    var s = STRINGS[lang];
+    function pick(name) {
+      return option(lang === "es" ? name + "Es" : name, null);
+    }
+    var heading = pick("title") || s.title;
+    return {
+      title: heading,
+      subtitle: pick("subtitle") || clinicName || s.subtitle,
+      welcome: pick("welcome") || (clinicName ? fill(s.welcomeClinic, { clinic: clinicName }) : s.welcome),
+      suggestions: parseSuggestions(pick("suggestions") || s.suggestions),
+      notice: pick("notice") || s.notice,
+      launcherLabel: pick("launcherLabel") || heading,
+      placeholder: pick("placeholder") || s.placeholder,
+    };
+  }
+
   var config = {
     server: server,
     title: title,
     clinicName: clinicName,
-    subtitle: option("subtitle", clinicName || "Automated assistant"),
-    welcome: option(
-      "welcome",
-      "Hi! I'm " +
-        (clinicName ? "the " + clinicName + " assistant" : "an automated assistant") +
-        ". I answer general questions about nerve pain and physical therapy. What would you like to know?"
-    ),
-    suggestions: parseSuggestions(
-      option(
-        "suggestions",
-        "What is nerve pain?|How long does physical therapy take to work?|What exercises can help nerve pain?"
-      )
-    ),
-    notice: option("notice", "General information only, not medical advice. In an emergency, call your local emergency number."),
-    launcherLabel: option("launcherLabel", title),
-    placeholder: option("placeholder", "Type your question\u2026"),
+    // data-language: "en" or "es"; "auto" (or nothing) follows the browser.
+    language: languageOf(option("language", "auto")),
     position: option("position", "right") === "left" ? "left" : "right",
     primaryColor: option("primaryColor", "#0b5f73"),
     timeout: Math.max(1000, parseInt(option("timeout", "15000"), 10) || 15000),
@@ -237,24 +350,35 @@
     return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
-  function newConversation() {
-    return {
+  function newConversation(language) {
+    var conversation = {
       v: STORAGE_VERSION,
       sender: uuid(),
       open: false,
       draft: "",
       messages: [welcomeMessage()],
     };
+    // The visitor's choice of language outlives the conversation (Start over).
+    if (language) conversation.language = language;
+    return conversation;
   }
 
   function welcomeMessage() {
     return {
       id: uuid(),
       from: "bot",
-      text: config.welcome,
-      buttons: config.suggestions,
+      text: texts.welcome,
+      buttons: texts.suggestions,
       local: true,
     };
+  }
+
+  function started() {
+    // Whether the conversation has begun: anything but the widget's own welcome.
+    for (var i = 0; i < state.messages.length; i++) {
+      if (!state.messages[i].local) return true;
+    }
+    return false;
   }
 
   // Call and text links hold the dialable form: digits, a leading + allowed.
@@ -331,21 +455,36 @@
         }
         messages.push(clean);
       }
-      return {
+      var restored = {
         v: STORAGE_VERSION,
         sender: s.sender,
         open: !!s.open,
         draft: typeof s.draft === "string" ? s.draft : "",
         messages: messages,
       };
+      if (languageOf(s.language)) restored.language = languageOf(s.language);
+      return restored;
     } catch (e) {
       return null;
     }
   }
 
+  function chooseLanguage(conversation) {
+    // The visitor's own choice, else data-language, else the browser's, else English.
+    return (conversation && languageOf(conversation.language)) || config.language || browserLanguage() || "en";
+  }
+
   var saved = loadState();
+  var lang = chooseLanguage(saved); // "en" or "es": the widget's texts and the one sent
+  var texts = clinicTexts(lang);
   var state = saved || newConversation();
   if (!saved && config.startOpen) state.open = true; // data-open: first visit only
+  // Not begun yet: the welcome follows the current language and options.
+  if (saved && !started()) state.messages = [welcomeMessage()];
+
+  function t(key) {
+    return STRINGS[lang][key];
+  }
 
   function save() {
     if (state.messages.length > MAX_STORED_MESSAGES) {
@@ -376,6 +515,20 @@
 
   function srOnly(text) {
     return el("span", { className: "cw-sr-only", text: text });
+  }
+
+  // The widget's own texts are marked with their key (data-i18n: the text,
+  // data-i18n-label: aria-label, data-i18n-alt: alt), so a change of language
+  // updates them in place.
+  function said(tag, key, attrs) {
+    var node = el(tag, attrs);
+    node.setAttribute("data-i18n", key);
+    node.textContent = t(key);
+    return node;
+  }
+
+  function srSaid(key) {
+    return said("span", key, { className: "cw-sr-only" });
   }
 
   var ICONS = {
@@ -423,7 +576,7 @@
     parent.appendChild(
       el("a", { href: url.href, target: "_blank", rel: "noopener noreferrer nofollow" }, [
         label,
-        srOnly(" (opens in a new tab)"),
+        srSaid("newTab"),
       ])
     );
   }
@@ -523,11 +676,13 @@
     root.appendChild(link);
 
     var wrap = el("div", { className: "cw-root cw-" + config.position });
+    ui.wrap = wrap;
     root.appendChild(wrap);
 
     var panelId = "cw-panel";
     var titleId = "cw-title";
 
+    ui.launcherLabel = el("span", { className: "cw-launcher-label" });
     ui.launcher = el(
       "button",
       {
@@ -537,7 +692,7 @@
         "aria-controls": panelId,
         "aria-haspopup": "dialog",
       },
-      [icon("chat", true), el("span", { className: "cw-launcher-label", text: config.launcherLabel })]
+      [icon("chat", true), ui.launcherLabel]
     );
     ui.launcher.addEventListener("click", function () {
       open(true);
@@ -545,29 +700,34 @@
 
     ui.startOver = el("button", { type: "button", className: "cw-header-button cw-start-over" }, [
       icon("restart"),
-      el("span", { text: "Start over" }),
+      said("span", "startOver"),
     ]);
     ui.startOver.addEventListener("click", askStartOver);
-    ui.close = el("button", { type: "button", className: "cw-header-button cw-close", "aria-label": "Close chat" }, [
+    ui.close = el("button", { type: "button", className: "cw-header-button cw-close", "data-i18n-label": "close" }, [
       icon("close"),
     ]);
     ui.close.addEventListener("click", function () {
       close(true);
     });
+    // "Español" / "English": the other language, named in itself.
+    ui.languageText = el("span");
+    ui.language = el("button", { type: "button", className: "cw-header-button cw-language" }, [ui.languageText]);
+    ui.language.addEventListener("click", function () {
+      setLanguage(lang === "es" ? "en" : "es");
+    });
 
+    ui.title = el("h2", { id: titleId, className: "cw-title" });
+    ui.subtitle = el("p", { className: "cw-subtitle" });
     var header = el("div", { className: "cw-header" }, [
-      el("h2", { id: titleId, className: "cw-title", text: config.title }),
-      el("p", { className: "cw-subtitle", text: config.subtitle }),
+      ui.title,
+      el("div", { className: "cw-header-sub" }, [ui.subtitle, ui.language]),
       el("div", { className: "cw-header-actions" }, [ui.startOver, ui.close]),
     ]);
 
-    ui.confirmYes = el("button", { type: "button", className: "cw-button cw-button-primary", text: "Start over" });
-    ui.confirmNo = el("button", { type: "button", className: "cw-button", text: "Cancel" });
+    ui.confirmYes = said("button", "startOver", { type: "button", className: "cw-button cw-button-primary" });
+    ui.confirmNo = said("button", "cancel", { type: "button", className: "cw-button" });
     ui.confirm = el("div", { className: "cw-confirm", role: "group", "aria-labelledby": "cw-confirm-text", hidden: true }, [
-      el("p", {
-        id: "cw-confirm-text",
-        text: "Start a new conversation? This clears the chat on this device.",
-      }),
+      said("p", "confirm", { id: "cw-confirm-text" }),
       el("div", { className: "cw-confirm-actions" }, [ui.confirmYes, ui.confirmNo]),
     ]);
     ui.confirmYes.addEventListener("click", function () {
@@ -582,7 +742,7 @@
       role: "log",
       "aria-live": "polite",
       "aria-relevant": "additions",
-      "aria-label": "Conversation",
+      "data-i18n-label": "conversation",
       tabindex: "0",
     });
 
@@ -591,7 +751,6 @@
       className: "cw-input",
       rows: "1",
       maxlength: String(MAX_MESSAGE_LENGTH),
-      placeholder: config.placeholder,
       autocomplete: "off",
       enterkeyhint: "send",
     });
@@ -607,10 +766,10 @@
         submit();
       }
     });
-    ui.send = el("button", { type: "submit", className: "cw-send" }, [icon("send", true), srOnly("Send")]);
+    ui.send = el("button", { type: "submit", className: "cw-send" }, [icon("send", true), srSaid("send")]);
 
     ui.form = el("form", { className: "cw-form", novalidate: true }, [
-      el("label", { for: "cw-input", className: "cw-sr-only", text: "Your question" }),
+      said("label", "inputLabel", { for: "cw-input", className: "cw-sr-only" }),
       ui.input,
       ui.send,
     ]);
@@ -621,7 +780,8 @@
 
     // The latest alert's call buttons, above the input while the alert itself is
     // scrolled out of view (see updatePinned).
-    ui.pinned = el("div", { className: "cw-pinned", role: "region", "aria-label": ALERT_LABEL, hidden: true });
+    ui.pinned = el("div", { className: "cw-pinned", role: "region", "data-i18n-label": "alert", hidden: true });
+    ui.notice = el("p", { className: "cw-notice" });
 
     ui.panel = el(
       "div",
@@ -637,7 +797,7 @@
         header,
         ui.confirm,
         ui.log,
-        el("div", { className: "cw-footer" }, [ui.pinned, ui.form, el("p", { className: "cw-notice", text: config.notice })]),
+        el("div", { className: "cw-footer" }, [ui.pinned, ui.form, ui.notice]),
       ]
     );
     ui.panel.addEventListener("keydown", function (event) {
@@ -651,6 +811,7 @@
     wrap.appendChild(ui.panel);
     wrap.appendChild(ui.launcher);
 
+    applyTexts();
     renderAll();
     document.body.appendChild(host);
 
@@ -675,8 +836,6 @@
     updatePinned();
   }
 
-  var ALERT_LABEL = "Get help now";
-
   function callButton(b, className) {
     // A real link (tel: / sms:), so one tap calls or texts on a phone.
     var kind = linkKind(b.url);
@@ -696,10 +855,10 @@
     // An urgent reply that arrives now is announced at once (role="alert");
     // one restored from storage is not announced again.
     var bubble = el("div", { className: "cw-bubble", role: calls.length && live ? "alert" : null });
-    bubble.appendChild(srOnly(m.from === "user" ? "You said: " : "Assistant: "));
+    bubble.appendChild(srSaid(m.from === "user" ? "youSaid" : "assistant"));
     if (calls.length) {
       bubble.appendChild(
-        el("p", { className: "cw-alert-label" }, [icon("warn"), el("strong", { text: ALERT_LABEL }), srOnly(": ")])
+        el("p", { className: "cw-alert-label" }, [icon("warn"), said("strong", "alert"), srOnly(": ")])
       );
     }
     if (m.from === "user") {
@@ -708,7 +867,11 @@
       if (m.text) bubble.appendChild(formatText(m.text));
       if (m.image) {
         var img = httpUrl(m.image);
-        if (img) bubble.appendChild(el("img", { className: "cw-image", src: img.href, alt: "Image from the assistant", loading: "lazy" }));
+        if (img) {
+          bubble.appendChild(
+            el("img", { className: "cw-image", src: img.href, alt: t("image"), "data-i18n-alt": "image", loading: "lazy" })
+          );
+        }
       }
       (m.buttons || []).forEach(function (b) {
         if (!b.url || linkKind(b.url) !== "web") return;
@@ -744,15 +907,15 @@
   }
 
   function failureText(m) {
-    if (m.error === "timeout") return "Not sent: the assistant took too long to answer.";
-    if (m.error === "offline") return "Not sent: you seem to be offline.";
-    if (m.error && m.error.indexOf("http") === 0) return "Not sent: the assistant had a problem (" + m.error.slice(5) + ").";
-    return "Not sent: we couldn't reach the assistant.";
+    if (m.error === "timeout") return t("timeout");
+    if (m.error === "offline") return t("offline");
+    if (m.error && m.error.indexOf("http") === 0) return fill(t("http"), { status: m.error.slice(5) });
+    return t("network");
   }
 
   function renderFailure(m) {
-    var retry = el("button", { type: "button", className: "cw-button cw-retry", text: "Retry" });
-    retry.setAttribute("aria-label", "Retry sending: " + truncate(m.text, 60));
+    var retry = el("button", { type: "button", className: "cw-button cw-retry", text: t("retry") });
+    retry.setAttribute("aria-label", fill(t("retryLabel"), { text: truncate(m.text, 60) }));
     retry.addEventListener("click", function () {
       ui.input.focus();
       retryFailed();
@@ -760,7 +923,7 @@
     return el("div", { className: "cw-failure" }, [
       el("p", { className: "cw-failure-text" }, [
         icon("warn"),
-        el("span", { text: failureText(m) + " Your message is kept here." }),
+        el("span", { text: failureText(m) + " " + t("kept") }),
       ]),
       retry,
     ]);
@@ -787,7 +950,12 @@
       }
     }
     if (!buttons.length) return;
-    var group = el("div", { className: "cw-quick-replies", role: "group", "aria-label": "Suggested replies" });
+    var group = el("div", {
+      className: "cw-quick-replies",
+      role: "group",
+      "aria-label": t("suggested"),
+      "data-i18n-label": "suggested",
+    });
     buttons.forEach(function (b) {
       var button = el("button", { type: "button", className: "cw-chip", text: b.title });
       button.addEventListener("click", function () {
@@ -806,7 +974,7 @@
         el("span", { className: "cw-dot", "aria-hidden": "true" }),
         el("span", { className: "cw-dot", "aria-hidden": "true" }),
         el("span", { className: "cw-dot", "aria-hidden": "true" }),
-        srOnly("The assistant is typing\u2026"),
+        srSaid("typing"),
       ]),
     ]);
     ui.log.appendChild(ui.typing);
@@ -878,7 +1046,7 @@
     if (pinnedFor !== alert) {
       pinnedFor = alert;
       while (ui.pinned.firstChild) ui.pinned.removeChild(ui.pinned.firstChild);
-      ui.pinned.appendChild(el("p", { className: "cw-pinned-label" }, [icon("warn"), el("span", { text: ALERT_LABEL })]));
+      ui.pinned.appendChild(el("p", { className: "cw-pinned-label" }, [icon("warn"), said("span", "alert")]));
       ui.pinned.appendChild(
         el(
           "div",
@@ -902,6 +1070,62 @@
       { root: ui.log, threshold: [0, 0.5, 0.99, 1] }
     );
     pinObserver.observe(node);
+  }
+
+  // --- language: English or Spanish --------------------------------------------
+
+  function applyTexts() {
+    // Every text the widget itself shows or announces, in the current language.
+    var other = lang === "es" ? "en" : "es";
+    host.setAttribute("lang", lang);
+    ui.wrap.setAttribute("lang", lang);
+    ui.launcherLabel.textContent = texts.launcherLabel;
+    ui.title.textContent = texts.title;
+    ui.subtitle.textContent = texts.subtitle;
+    ui.notice.textContent = texts.notice;
+    ui.input.setAttribute("placeholder", texts.placeholder);
+    // The button offers the other language, in that language.
+    ui.language.setAttribute("lang", other);
+    ui.language.setAttribute("aria-label", STRINGS[other].switchTo);
+    ui.languageText.textContent = STRINGS[other].name;
+    var i;
+    var nodes = root.querySelectorAll("[data-i18n]");
+    for (i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-i18n"));
+    nodes = root.querySelectorAll("[data-i18n-label]");
+    for (i = 0; i < nodes.length; i++) nodes[i].setAttribute("aria-label", t(nodes[i].getAttribute("data-i18n-label")));
+    nodes = root.querySelectorAll("[data-i18n-alt]");
+    for (i = 0; i < nodes.length; i++) nodes[i].setAttribute("alt", t(nodes[i].getAttribute("data-i18n-alt")));
+  }
+
+  function showLanguage(next) {
+    // Switch the widget's texts; a conversation not begun gets the welcome
+    // message and suggestions in the new language. Renders nothing of the log.
+    lang = next;
+    texts = clinicTexts(lang);
+    if (!started()) state.messages = [welcomeMessage()];
+    pinnedFor = null; // its label is rebuilt
+    if (ui.log) applyTexts();
+  }
+
+  function setLanguage(next) {
+    // The visitor's choice: shown at once, kept with the conversation, and sent
+    // with every message from now on.
+    next = languageOf(next);
+    if (!next) return;
+    var begun = started();
+    state.language = next;
+    showLanguage(next);
+    save();
+    if (!ui.log) return;
+    if (!begun) {
+      renderAll();
+      return;
+    }
+    // Messages stay as they were written; their status and the pinned bar follow.
+    state.messages.forEach(function (m) {
+      if (m.from === "user" && m.status === "failed") updateStatus(m);
+    });
+    updatePinned();
   }
 
   // --- open, close, start over ------------------------------------------------
@@ -947,7 +1171,7 @@
   function startOver() {
     queue = [];
     if (inFlight) inFlight.abort("restart");
-    state = newConversation();
+    state = newConversation(state.language);
     state.open = isOpen;
     save();
     ui.input.value = "";
@@ -1056,6 +1280,7 @@
     }, config.timeout);
     inFlight = controller;
     var sender = state.sender;
+    var language = lang; // the visitor's current choice, for answers to unclear messages
     return new Promise(function (resolve, reject) {
       var settled = false;
       var hardTimer = setTimeout(function () {
@@ -1067,7 +1292,7 @@
       fetch(config.server + "/webhooks/rest/webhook", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ sender: sender, message: message }),
+        body: JSON.stringify({ sender: sender, message: message, metadata: { language: language } }),
         signal: controller ? controller.signal : undefined,
         credentials: "omit",
         mode: "cors",
@@ -1116,6 +1341,7 @@
     if (!fresh) return;
     fresh.open = isOpen;
     state = fresh;
+    if (chooseLanguage(state) !== lang) showLanguage(chooseLanguage(state));
     if (document.activeElement !== host) ui.input.value = state.draft || "";
     renderAll();
   });
@@ -1138,6 +1364,13 @@
     },
     startOver: function () {
       startOver();
+    },
+    // "en" or "es", as if the visitor had chosen it with the header's button.
+    setLanguage: function (language) {
+      setLanguage(language);
+    },
+    language: function () {
+      return lang;
     },
     config: Object.freeze({ server: config.server, title: config.title }),
   };

@@ -938,3 +938,379 @@ def test_urgent_links_follow_the_clinics_emergency_number(site_112: Site, page):
     wait_alert(page)
     expect(call_link(alert(page), "Call 112")).to_have_attribute("href", "tel:112")
     expect(alert(page)).not_to_contain_text("911")
+
+
+# --- languages: the widget's own texts in English and Spanish -----------------------
+
+ES_TITLE = "Pregunte sobre el dolor de nervios"
+ES_PLACEHOLDER = "Escriba su pregunta…"
+ES_WELCOME = "¡Hola! Soy el asistente de Riverside Physical Therapy."
+ES_SUGGESTIONS = [
+    "¿Qué es el dolor de nervios?",
+    "¿Cuánto tarda la fisioterapia en hacer efecto?",
+    "¿Qué ejercicios ayudan con el dolor de nervios?",
+]
+EN_PLACEHOLDER = "Type your question…"
+CALL_911 = [
+    {
+        "recipient_id": "x",
+        "text": "Esto puede ser una emergencia. Llame al 911 ahora.",
+        "buttons": [{"title": "Llamar al 911", "url": "tel:911"}],
+    }
+]
+
+
+class StubWebhook:
+    """Stands in for the Rasa server: keeps what the widget posts and answers in
+    turn with each of `answers`: a list of replies, an HTTP error status, or HOLD
+    (no answer until release()); then with "Thanks"."""
+
+    HOLD = "hold"
+
+    def __init__(self, page, *answers) -> None:
+        self.sent: list[dict] = []
+        self.answers = list(answers)
+        self.held: list = []
+        page.route(WEBHOOK, self._handle)
+
+    def _handle(self, route) -> None:
+        self.sent.append(json.loads(route.request.post_data or "{}"))
+        answer = self.answers.pop(0) if self.answers else None
+        if answer == self.HOLD:
+            self.held.append(route)
+        elif isinstance(answer, int):
+            self._reply(route, {"error": "stub"}, status=answer)
+        else:
+            self._reply(route, answer or [{"recipient_id": "x", "text": "Thanks"}])
+
+    @staticmethod
+    def _reply(route, body, status: int = 200) -> None:
+        route.fulfill(
+            status=status,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": "*"},
+            body=json.dumps(body),
+        )
+
+    def release(self, body) -> None:
+        self._reply(self.held.pop(0), body)
+
+
+@pytest.fixture
+def new_page(browser) -> Iterator[object]:
+    """Pages in contexts of their own (a browser language: locale="es-MX"...),
+    checked for dialogs and script errors as the `page` fixture does."""
+    contexts: list = []
+    pages: list = []
+
+    def make(**options):
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.watch = Watch(page)
+        pages.append(page)
+        return page
+
+    yield make
+    try:
+        for page in pages:
+            assert page.watch.dialogs == [], "a dialog fired"
+            assert page.watch.errors == [], "the page threw"
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def widget_options(page, **options: str) -> None:
+    """Sets data-* options of the page's widget tag (dataset names: titleEs is
+    data-title-es) before widget.js reads them."""
+    page.add_init_script(
+        """new MutationObserver((changes, observer) => {
+          const tag = document.querySelector('script[src$="widget.js"]');
+          if (tag) { Object.assign(tag.dataset, %s); observer.disconnect(); }
+        }).observe(document, {childList: true, subtree: true});"""
+        % json.dumps(options)
+    )
+
+
+def browser_languages(page, languages: list[str]) -> None:
+    """navigator.languages (and navigator.language, its first) for the page."""
+    page.add_init_script(
+        """(() => {
+          const list = Object.freeze(%s);
+          Object.defineProperty(Navigator.prototype, 'languages', {get: () => list});
+          Object.defineProperty(Navigator.prototype, 'language', {get: () => list[0]});
+        })();"""
+        % json.dumps(languages)
+    )
+
+
+def widget_root(page):
+    return page.locator(".cw-root")
+
+
+def language_button(page, name: str):
+    return page.locator(".cw-header").get_by_role("button", name=name, exact=True)
+
+
+def send_text(page, text: str) -> None:
+    """As ask(), in either language (the input's label is translated)."""
+    page.locator(".cw-input").fill(text)
+    page.locator(".cw-input").press("Enter")
+
+
+def chip_texts(page) -> list[str]:
+    return page.locator(".cw-chip").all_inner_texts()
+
+
+def expect_english(page) -> None:
+    expect(widget_root(page)).to_have_attribute("lang", "en")
+    expect(page.get_by_role("dialog", name=TITLE)).to_be_visible()
+    expect(chat_input(page)).to_have_attribute("placeholder", EN_PLACEHOLDER)
+    expect(page.locator(".cw-start-over")).to_have_text("Start over")
+    toggle = language_button(page, "Cambiar a español")
+    expect(toggle).to_have_text("Español")
+    expect(toggle).to_have_attribute("lang", "es")
+
+
+def expect_spanish(page) -> None:
+    expect(widget_root(page)).to_have_attribute("lang", "es")
+    expect(page.get_by_role("dialog", name=ES_TITLE)).to_be_visible()
+    expect(page.get_by_label("Su pregunta")).to_have_attribute(
+        "placeholder", ES_PLACEHOLDER
+    )
+    expect(page.get_by_role("log", name="Conversación")).to_be_visible()
+    expect(page.locator(".cw-start-over")).to_have_text("Volver a empezar")
+    expect(page.get_by_role("button", name="Cerrar el chat")).to_be_visible()
+    expect(page.locator(".cw-send")).to_have_text("Enviar")
+    toggle = language_button(page, "Switch to English")
+    expect(toggle).to_have_text("English")
+    expect(toggle).to_have_attribute("lang", "en")
+
+
+def test_spanish_browser_gets_the_widget_in_spanish(site: Site, new_page) -> None:
+    page = new_page(locale="es-MX")
+    webhook = StubWebhook(page, StubWebhook.HOLD, 500)
+    page.goto(site.url)
+    expect(launcher(page)).to_have_text(ES_TITLE)
+    launcher(page).click()
+    expect_spanish(page)
+    expect(page.get_by_label("Su pregunta")).to_be_focused()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(bot_bubbles(page).first).to_contain_text("Asistente: " + ES_WELCOME)
+    expect(bot_bubbles(page).first).to_contain_text("¿Qué le gustaría saber?")
+    assert chip_texts(page) == ES_SUGGESTIONS
+    expect(page.get_by_role("group", name="Respuestas sugeridas")).to_be_visible()
+    # The demo page's data-notice-es.
+    expect(page.locator(".cw-notice")).to_contain_text("llame al 911")
+    expect(page.locator(".cw-notice")).to_contain_text("no es consejo médico")
+
+    # A suggestion is sent as written, with the language; the typing indicator.
+    page.locator(".cw-chip").first.click()
+    expect(user_bubbles(page).last).to_have_text("Usted dijo: " + ES_SUGGESTIONS[0])
+    expect(page.locator(".cw-typing")).to_have_text("El asistente está escribiendo…")
+    assert webhook.sent == [
+        {
+            "sender": stored(page)["sender"],
+            "message": ES_SUGGESTIONS[0],
+            "metadata": {"language": "es"},
+        }
+    ]
+    # An urgent reply: the alert's label.
+    webhook.release(CALL_911)
+    expect(alert(page).locator(".cw-alert-label")).to_have_text("Obtenga ayuda ahora:")
+    expect(page.locator(".cw-pinned")).to_have_attribute(
+        "aria-label", "Obtenga ayuda ahora"
+    )
+    expect(call_link(alert(page), "Llamar al 911")).to_have_attribute("href", "tel:911")
+
+    # A failure: "No se envió" and Retry.
+    send_text(page, "¿y ahora qué hago?")
+    failure = page.locator(".cw-failure")
+    expect(failure).to_contain_text(
+        "No se envió: el asistente tuvo un problema (500). Su mensaje se guarda aquí."
+    )
+    retry = failure.get_by_role(
+        "button", name="Reintentar el envío: ¿y ahora qué hago?"
+    )
+    expect(retry).to_have_text("Reintentar")
+    retry.click()
+    expect(bot_bubbles(page).last).to_have_text("Asistente: Thanks")
+    assert [m["metadata"] for m in webhook.sent] == [{"language": "es"}] * 3
+
+    # Start over, with its confirmation, in Spanish.
+    page.locator(".cw-start-over").click()
+    confirm = page.get_by_role("group", name="¿Empezar una conversación nueva?")
+    expect(confirm).to_contain_text("Esto borra el chat en este dispositivo.")
+    expect(confirm.get_by_role("button", name="Cancelar")).to_be_visible()
+    confirm.get_by_role("button", name="Volver a empezar").click()
+    expect(user_bubbles(page)).to_have_count(0)
+    expect(bot_bubbles(page).first).to_contain_text(ES_WELCOME)
+    assert chip_texts(page) == ES_SUGGESTIONS
+
+
+def test_spanish_widget_fits_and_is_accessible_on_a_phone(site: Site, new_page):
+    assert AXE.exists(), "axe-core missing: run scripts/install_browser.sh"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = new_page(locale="es-US", viewport={"width": 360, "height": 740})
+    StubWebhook(page, CALL_911)
+    page.goto(site.url)
+    launcher(page).click()
+    expect_spanish(page)
+    send_text(page, "me duele el pecho")
+    expect(alert(page)).to_be_visible()
+    for part in (".cw-language", ".cw-start-over", ".cw-close", ".cw-input"):
+        expect(page.locator(part)).to_be_in_viewport()
+    title = page.locator(".cw-title").bounding_box()
+    assert title["width"] >= 140, title  # the header's buttons leave it room
+    toggle = page.locator(".cw-language").bounding_box()
+    assert toggle["height"] >= 24, toggle  # a tap target (WCAG 2.5.8)
+    page.add_script_tag(path=str(AXE))
+    assert serious_violations(page) == [], "the Spanish widget at 360x740"
+    page.screenshot(path=str(ARTIFACTS / "widget-es-360.png"), animations="disabled")
+
+
+def test_data_language_es_overrides_an_english_browser(site: Site, new_page):
+    page = new_page(locale="en-US")
+    widget_options(
+        page,
+        language="es",
+        titleEs="Pregunte a Riverside",
+        launcherLabelEs="¿Preguntas?",
+        placeholderEs="Su pregunta aquí…",
+        suggestionsEs="¿Qué es la neuropatía?|Quiero una cita",
+    )
+    webhook = StubWebhook(page)
+    page.goto(site.url)
+    expect(launcher(page)).to_have_text("¿Preguntas?")
+    launcher(page).click()
+    expect(widget_root(page)).to_have_attribute("lang", "es")
+    expect(page.get_by_role("dialog", name="Pregunte a Riverside")).to_be_visible()
+    expect(page.get_by_label("Su pregunta")).to_have_attribute(
+        "placeholder", "Su pregunta aquí…"
+    )
+    expect(bot_bubbles(page).first).to_contain_text(ES_WELCOME)
+    assert chip_texts(page) == ["¿Qué es la neuropatía?", "Quiero una cita"]
+    send_text(page, "hola")
+    expect(bot_bubbles(page).last).to_have_text("Asistente: Thanks")
+    assert webhook.sent[-1]["metadata"] == {"language": "es"}
+    assert "language" not in stored(page)  # the clinic's choice, not the visitor's
+
+    # The visitor may still choose English: the clinic's English options.
+    language_button(page, "Switch to English").click()
+    expect(launcher(page)).to_have_text(TITLE)  # hidden, but in English
+    expect_english(page)
+    send_text(page, "hello")
+    expect(bot_bubbles(page).last).to_have_text("Assistant: Thanks")
+    assert webhook.sent[-1]["metadata"] == {"language": "en"}
+
+
+def test_language_button_switches_persists_and_is_sent(site: Site, new_page):
+    page = new_page(locale="en-US")
+    webhook = StubWebhook(page)
+    page.goto(site.url)
+    open_widget(page)
+    expect_english(page)
+    expect(bot_bubbles(page).first).to_contain_text("Hi! I'm the Riverside")
+    english_chips = chip_texts(page)
+    assert english_chips[0] == "What is nerve pain?"
+
+    # Not begun yet: the welcome and suggestions switch too.
+    language_button(page, "Cambiar a español").click()
+    expect_spanish(page)
+    expect(language_button(page, "Switch to English")).to_be_focused()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(bot_bubbles(page).first).to_contain_text("Asistente: " + ES_WELCOME)
+    assert chip_texts(page) == ES_SUGGESTIONS
+    assert stored(page)["language"] == "es"
+
+    # Remembered across a reload (the panel stays open, in Spanish).
+    page.reload()
+    expect_spanish(page)
+    expect(bot_bubbles(page).first).to_contain_text(ES_WELCOME)
+    expect(launcher(page)).to_have_text(ES_TITLE)
+
+    # The choice goes with every message, whatever language it is written in.
+    send_text(page, "what is nerve pain?")
+    expect(bot_bubbles(page).last).to_have_text("Asistente: Thanks")
+    sender = stored(page)["sender"]
+    assert webhook.sent == [
+        {
+            "sender": sender,
+            "message": "what is nerve pain?",
+            "metadata": {"language": "es"},
+        }
+    ]
+
+    # Back to English once the conversation has begun: the widget's texts
+    # switch, the messages stay as they were written.
+    language_button(page, "Switch to English").click()
+    expect_english(page)
+    expect(bot_bubbles(page).first).to_contain_text(ES_WELCOME)
+    expect(user_bubbles(page).first).to_have_text("You said: what is nerve pain?")
+    expect(bot_bubbles(page).last).to_have_text("Assistant: Thanks")
+    send_text(page, "¿y los ejercicios?")
+    expect(bot_bubbles(page)).to_have_count(3)
+    assert webhook.sent[-1] == {
+        "sender": sender,
+        "message": "¿y los ejercicios?",
+        "metadata": {"language": "en"},
+    }
+    assert stored(page)["language"] == "en"
+
+    # Start over keeps the visitor's choice.
+    page.get_by_role("button", name="Start over").click()
+    page.get_by_role("group", name="Start a new conversation?").get_by_role(
+        "button", name="Start over"
+    ).click()
+    expect(bot_bubbles(page)).to_have_count(1)
+    expect(bot_bubbles(page).first).to_contain_text("Hi! I'm the Riverside")
+    assert chip_texts(page) == english_chips
+    assert stored(page)["language"] == "en"
+    page.reload()
+    expect_english(page)
+
+
+def test_english_browser_sends_en(site: Site, new_page) -> None:
+    page = new_page(locale="en-US")
+    webhook = StubWebhook(page)
+    page.goto(site.url)
+    expect(launcher(page)).to_have_text(TITLE)
+    open_widget(page)
+    expect_english(page)
+    expect(page.locator(".cw-notice")).to_contain_text("call 911")
+    send_text(page, "hola")  # Spanish words, English widget: the message decides later
+    expect(bot_bubbles(page).last).to_have_text("Assistant: Thanks")
+    assert webhook.sent == [
+        {
+            "sender": stored(page)["sender"],
+            "message": "hola",
+            "metadata": {"language": "en"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "languages, expected",
+    [
+        (["fr-FR", "es-ES", "en-US"], "es"),  # the first English or Spanish one
+        (["de-DE", "en-GB", "es"], "en"),
+        (["fr-FR", "de"], "en"),  # neither: English
+    ],
+)
+def test_the_first_english_or_spanish_browser_language_decides(
+    site: Site, new_page, languages, expected
+):
+    page = new_page()
+    browser_languages(page, languages)
+    webhook = StubWebhook(page)
+    page.goto(site.url)
+    expect(widget_root(page)).to_have_attribute("lang", expected)
+    expect(launcher(page)).to_have_text(ES_TITLE if expected == "es" else TITLE)
+    launcher(page).click()
+    send_text(page, "hola")
+    expect(user_bubbles(page)).to_have_count(1)
+    expect(page.locator(".cw-typing")).to_have_count(0)
+    assert webhook.sent[0]["metadata"] == {"language": expected}
