@@ -73,7 +73,23 @@ _IDIOMS = [
         ),
         "hurt me a lot",
     ),
+    (
+        # "my boss is going to kill me if I take more time off"
+        re.compile(
+            r"\b(?:going to|gonna|will|'ll|ll|would)\s+(?:literally\s+)?kill\s+me\b",
+            re.IGNORECASE,
+        ),
+        "be angry with me",
+    ),
+    (
+        re.compile(
+            r"\bdying\s+(?:to|for)\s+(?:get|know|try|see|go|have|hear|find|a|an|some)\b",
+            re.IGNORECASE,
+        ),
+        "eager to",
+    ),
     (re.compile(r"\bme\s+est[aá]n?\s+matando\b", re.IGNORECASE), "me duele mucho"),
+    (re.compile(r"\bme\s+va\s+a\s+matar\b", re.IGNORECASE), "se va a enojar conmigo"),
     (
         re.compile(
             r"\bme\s+muero\s+de\s+(?:ganas|hambre|risa|sue[nñ]o|verg[uü]enza|"

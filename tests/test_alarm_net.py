@@ -31,14 +31,31 @@ def test_a_short_message_is_one_part():
         "my back's killing me",
         "that stretch nearly killed me lol",
         "el dolor me esta matando",
+        "my boss is going to kill me if i take more time off",
+        "my wife will kill me lol",
+        "mi esposa me va a matar si falto otra vez",
     ],
 )
 def test_figures_of_speech_read_as_pain(idiom):
     assert "kill" not in plain_meaning(idiom) and "mat" not in plain_meaning(idiom)
 
 
-def test_a_real_crisis_is_not_rewritten():
-    assert plain_meaning("i want to kill myself") == "i want to kill myself"
+def test_dying_to_is_eager_to():
+    assert "dying" not in plain_meaning("honestly dying to get some sleep again")
+
+
+@pytest.mark.parametrize(
+    "crisis",
+    [
+        "i want to kill myself",
+        "i'm going to kill myself tonight",
+        "he said he will kill himself",
+        "i feel like i'm dying, can't breathe",
+        "me voy a matar",
+    ],
+)
+def test_a_real_crisis_is_not_rewritten(crisis):
+    assert plain_meaning(crisis) == crisis
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
