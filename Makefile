@@ -71,7 +71,8 @@ test-stories: train
 	  --stories tests/test_stories.yml --fail-on-prediction-errors --out var/results/core
 
 # Held-out NLU targets and safety recall / false alarms of the trained pipeline:
-# the regression cases, then the dev half of the outside English safety set
+# the regression cases, then the dev halves of the outside English and Spanish
+# safety sets
 # (targets: SAFETY_TARGETS in scripts/evaluate_sets.py; the locked test half is
 # measured with --half test by whoever merges, never tuned on).
 eval-heldout: train

@@ -10,7 +10,7 @@ on) and reports, per half:
   right topic among the "not sure" suggestions;
 - follow-ups: later turns answered on the expected topic when parsed alone.
 
---enforce-safety exits 1 when the English safety figures of a half miss their
+--enforce-safety exits 1 when the English or Spanish safety figures of a half miss their
 targets (SAFETY_TARGETS). --detector measures the deterministic detector alone
 (no model: safety sets only).
 
@@ -58,7 +58,7 @@ SAFETY_TARGETS = {
     "dev": {"kind": 1.0, "category": 1.0, "false_alarms": 0.0},
     "test": {"kind": 0.98, "category": 0.90, "false_alarms": 0.01},
 }
-ENFORCED_SAFETY_SETS = ("safety_en",)
+ENFORCED_SAFETY_SETS = ("safety_en", "safety_es")
 
 
 def load(name: str) -> List[Dict[str, Any]]:
@@ -443,7 +443,7 @@ def main() -> int:
     parser.add_argument(
         "--enforce-safety",
         action="store_true",
-        help="exit 1 when the English safety figures miss SAFETY_TARGETS",
+        help="exit 1 when the English or Spanish safety figures miss SAFETY_TARGETS",
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument(
