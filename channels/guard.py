@@ -1,6 +1,6 @@
 """What every incoming message goes through before the assistant sees it.
 
-Used by the REST channel (persistence/channel.py) and, through guard_messages,
+Used by the REST channel (channels/rest.py) and, through guard_messages,
 by the messaging channels and Socket.IO. No Rasa imports at module level, so
 they test fast:
 - read_rest_body / parse_rest_body: the JSON body, or a 4xx-worthy error message
@@ -152,8 +152,7 @@ def payloads_in(responses: Optional[Mapping[str, Any]]) -> set:
 
 def action_payloads() -> set:
     """The payloads the FAQ actions put on their buttons (topic, "Tell me more")."""
-    from actions.faq import tell_me_more_payload, topic_payload
-    from actions.topics import TOPICS
+    from clinic.topics import TOPICS, tell_me_more_payload, topic_payload
 
     made = [
         make(topic)
@@ -344,7 +343,7 @@ def guard_messages(
 
 def guard_channel(on_new_message):
     """guard_messages with the clinic's settings (message limit, emergency number)."""
-    from actions.settings import load_settings
+    from clinic.settings import load_settings
 
     settings = load_settings()
     return guard_messages(

@@ -37,6 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.credentials import required_credentials
 from channels.formatting import (
     MESSENGER_BUTTONS_TEXT_LIMIT,
     MESSENGER_LIMIT,
@@ -189,8 +190,7 @@ class ClinicMessengerInput(FacebookInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        credentials = required_credentials(cls, credentials)
         channel = super().from_credentials(credentials)
         channel.api_base_url = credentials.get("api_base_url")
         channel.api_version = credentials.get("api_version")

@@ -38,8 +38,8 @@ def offered_buttons(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
 
 
 def resolve_choice(
-    text: str | None, events: Iterable[Mapping[str, Any]]
-) -> tuple[str | None, dict[str, str] | None]:
+    text: str, events: Iterable[Mapping[str, Any]]
+) -> tuple[str, dict[str, str] | None]:
     """(text to process, the choice made or None) for a reply and the conversation."""
     if not text or len(text) > MAX_CHOICE_LENGTH:
         return text, None
@@ -70,8 +70,8 @@ async def conversation_events(app: Any, sender_id: str) -> list[dict[str, Any]]:
 
 
 async def resolve_reply(
-    app: Any, sender_id: str | None, text: str | None
-) -> tuple[str | None, dict[str, str] | None]:
+    app: Any, sender_id: str | None, text: str
+) -> tuple[str, dict[str, str] | None]:
     """Like resolve_choice, reading the conversation from the tracker store.
 
     Only short replies cost a tracker look-up; a choice is logged and returned

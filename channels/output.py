@@ -168,7 +168,7 @@ class LinkSafeOutput(OutputChannel):
         super().__init__()
         self.inner = inner
 
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.inner.name()
 
     def __getattr__(self, attribute: str) -> Any:

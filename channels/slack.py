@@ -32,6 +32,7 @@ from sanic.request import Request
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.credentials import required_credentials
 from channels.formatting import SLACK_LIMIT, with_options
 from channels.guard import guard_channel, remember_payloads
 from channels.links import CALL, TEXT, is_link, link_kind
@@ -134,8 +135,7 @@ class ClinicSlackInput(SlackInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        credentials = required_credentials(cls, credentials)
         channel = super().from_credentials(credentials)
         channel.api_base_url = credentials.get("api_base_url")
         channel.limit = message_limit(
@@ -151,8 +151,10 @@ class ClinicSlackInput(SlackInput):
 
     def client(self) -> AsyncWebClient:
         if self._client is None:
-            extra = {"base_url": self.api_base_url} if self.api_base_url else {}
-            self._client = AsyncWebClient(self.slack_token, proxy=self.proxy, **extra)
+            base_url = self.api_base_url or AsyncWebClient.BASE_URL
+            self._client = AsyncWebClient(
+                self.slack_token, base_url=base_url, proxy=self.proxy
+            )
         return self._client
 
     def get_output_channel(

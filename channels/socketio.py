@@ -321,7 +321,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        from actions.settings import load_settings
+        from clinic.settings import load_settings
 
         settings = load_settings()
         guarded = guard_messages(

@@ -37,6 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.credentials import required_credentials
 from channels.formatting import TELEGRAM_LIMIT
 from channels.guard import guard_channel, remember_payloads
 from channels.links import WEB, is_link, link_kind
@@ -111,8 +112,7 @@ class ClinicTelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        credentials = required_credentials(cls, credentials)
         return cls(
             access_token=credentials.get("access_token"),
             secret_token=credentials.get("secret_token"),

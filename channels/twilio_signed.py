@@ -35,6 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from channels.credentials import required_credentials
 from channels.formatting import SMS_LIMIT, WHATSAPP_LIMIT
 from channels.guard import guard_channel, remember_payloads
 from channels.options import resolve_reply
@@ -83,8 +84,8 @@ def _form(request: Request) -> dict[str, list[str]]:
 
 
 def _first(form: dict[str, list[str]], key: str) -> str | None:
-    values = form.get(key) or [None]
-    return values[0]
+    values = form.get(key)
+    return values[0] if values else None
 
 
 class _FormParams(dict):
@@ -111,8 +112,7 @@ class SignedTwilioInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
+        credentials = required_credentials(cls, credentials)
         return cls(
             account_sid=credentials.get("account_sid"),
             auth_token=credentials.get("auth_token"),
@@ -230,8 +230,8 @@ class SignedTwilioInput(InputChannel):
             sender = _first(form, "From")
             # Only the text: a shared location (Latitude, Longitude) is not
             # something the assistant uses, nor a thing to keep.
-            text = _first(form, "Body")
-            if not sender or not (text or "").strip():
+            text = _first(form, "Body") or ""
+            if not sender or not text.strip():
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             if text.strip().upper() in self.opt_out_keywords:
                 logger.info("%s: opt-out keyword, left to Twilio", self.name())

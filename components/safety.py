@@ -425,8 +425,11 @@ class SafetyRules:
             text = doc[start:end].text
             clauses = self._clauses(doc, start, end)
             cue = self._find("question", text) or self._find("informational", text)
-            question = self._is_question(text) and cue is not None
-            if question and not self._find("present_report", text):
+            if (
+                cue
+                and self._is_question(text)
+                and not self._find("present_report", text)
+            ):
                 first = self._question_start(doc, clauses, start, cue.start())
                 for i in range(first, end):
                     framed[i].add("informational")
@@ -436,15 +439,15 @@ class SafetyRules:
             else:
                 found = self._find("informational", text)
                 if found:
-                    cue = self._token_at(doc, start, found.start())
-                    self._frame_from(doc, framed, clauses, cue, "informational")
+                    at = self._token_at(doc, start, found.start())
+                    self._frame_from(doc, framed, clauses, at, "informational")
             previous_framed = "informational" in framed[end - 1]
             if not self._find("again", text):
                 self._frame_history(doc, framed, clauses)
             found = self._find("reported", text)
             if found:
-                cue = self._token_at(doc, start, found.start())
-                first = max(s for s, _ in clauses if s <= cue)
+                at = self._token_at(doc, start, found.start())
+                first = max(s for s, _ in clauses if s <= at)
                 for i in range(first, end):
                     framed[i].add("reported")
         self._frame_quotes(doc, framed)
@@ -640,7 +643,7 @@ try:
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 except ImportError:  # the detector itself is usable without Rasa (tests, tools)
-    GraphComponent = object  # type: ignore[misc,assignment]
+    GraphComponent = object
 
 
 def text_of(message: Any) -> str:

@@ -186,6 +186,7 @@ class ScopeGate(GraphComponent):
     def score(self, texts: List[str]) -> List[Dict[str, Any]]:
         """Relevance and topic probabilities of each text."""
         m = self.models
+        assert m is not None, "score() before train() or load()"
         vectors = self.embedder.embed(texts)
         by_embeddings = m["by_embeddings"].predict_proba(vectors)[:, 1]
         by_text = m["by_text"].predict_proba(m["text_features"].transform(texts))[:, 1]

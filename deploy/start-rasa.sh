@@ -6,4 +6,5 @@ set -eu
 cd "$(dirname "$0")/.."
 rendered=${RASA_CREDENTIALS_FILE:-/tmp/credentials.yml}
 python scripts/render_credentials.py --source credentials.yml --output "$rendered"
-exec rasa "$@" --credentials "$rendered"
+# Rasa's command line with our adjustments to Rasa applied first (runtime/).
+exec python -m runtime "$@" --credentials "$rendered"

@@ -103,6 +103,11 @@ def action_set_slots(domain: Optional[Domain]) -> frozenset:
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore + redaction + retries + a clear error when the DB is down."""
 
+    # Failures are raised, not hidden: Rasa's FailSafeTrackerStore wrapper is
+    # left off for this store (runtime/adjustments.py, strict_tracker_store).
+    reports_failures = True
+    engine: Any  # made by SQLTrackerStore, remade by _harden_engine
+
     def __init__(
         self,
         domain: Optional[Domain] = None,
@@ -143,7 +148,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def _harden_engine(self, connect_timeout: float, statement_timeout: float) -> None:
         """Recreate the engine with connection checks and (PostgreSQL) timeouts."""
-        url = self.engine.url
+        engine = self.engine
+        url = engine.url
         kwargs: Dict[str, Any] = dict(create_engine_kwargs(url))
         if url.get_backend_name() == "postgresql":
             connect_args = dict(kwargs.get("connect_args") or {})
@@ -157,7 +163,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             # keep a few open instead (calls come from worker threads).
             kwargs["poolclass"] = sa.pool.QueuePool
             kwargs["connect_args"] = {"check_same_thread": False}
-        self.engine.dispose()
+        engine.dispose()
         # Server databases: test each pooled connection (they die on restarts).
         kwargs.setdefault("pool_pre_ping", url.get_backend_name() != "sqlite")
         self.engine = sa.create_engine(url, **kwargs)

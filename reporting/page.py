@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 from typing import Dict, List, Optional, Sequence
 
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from reporting import svg
 from reporting.analyze import (
     CHANNEL_LABELS,

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import yaml
 
-from scripts.purge_conversations import expand, url_from_endpoints
+from persistence.endpoints import expand, url_from_endpoints
 
 BATCH = 2000
 

@@ -25,10 +25,9 @@ from typing import Dict, List
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.support.live import LiveAssistant, base_env
 
-from tests.support.live import LiveAssistant, base_env  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results"
 RECIPES = {

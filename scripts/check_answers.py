@@ -196,8 +196,7 @@ def grade_level(text: str) -> float:
 
 def clinic_values() -> Dict[str, str]:
     """Slot values from clinic.yml, as a patient sees them filled in."""
-    sys.path.insert(0, str(ROOT))
-    from actions.settings import load_settings
+    from clinic.settings import load_settings
 
     return load_settings(CLINIC_SETTINGS, environ={}).slot_values()
 

@@ -2,7 +2,7 @@
 
 Prints FAQ top-1 accuracy of the full retrieval intent (faq/<topic>, first of
 the ranking the assistant uses), how many FAQ questions the assistant would
-actually answer, correctly (actions/confidence.py, the same decision as the
+actually answer, correctly (clinic/confidence.py, the same decision as the
 FAQ action), out-of-scope rejection and the most confused pairs (`make eval`
 adds Rasa's own 5-fold cross-validation). With --enforce it exits 1 when a
 figure of either file is under its target.
@@ -18,16 +18,14 @@ import collections
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from clinic.confidence import faq_decision
+from clinic.settings import load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from dataclasses import replace  # noqa: E402
-
-from actions.confidence import faq_decision  # noqa: E402
-from actions.settings import load_settings  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
 # Written with issue 14: other wording, and out-of-scope health questions.

@@ -17,7 +17,6 @@ from typing import Callable, Dict, List, Optional, Tuple
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 CASES = ROOT / "tests" / "safety_cases.yml"
 # The same as components.safety.SAFETY_INTENTS (not imported: that loads Rasa).
 SAFETY_INTENTS = (

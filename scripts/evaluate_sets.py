@@ -31,14 +31,13 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clinic.confidence import faq_decision as decide
+from clinic.followup import followup_topic
+from clinic.settings import load_settings
+from clinic.topics import TOPICS
+from scripts.evaluate_nlu import parse_all, quiet_logs
 
-from actions.confidence import faq_decision as decide  # noqa: E402
-from actions.followup import followup_topic  # noqa: E402
-from actions.settings import load_settings  # noqa: E402
-from actions.topics import TOPICS  # noqa: E402
-from scripts.evaluate_nlu import parse_all, quiet_logs  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 EVAL = ROOT / "tests" / "eval"
 ALARMS = ("red_flag", "overdose", "crisis", "crisis_someone_else")
@@ -78,7 +77,7 @@ def load(name: str) -> List[Dict[str, Any]]:
 
 
 def faq_decision(parse: Dict[str, Any], settings: Any) -> Dict[str, Any]:
-    """What the FAQ action would do (actions/confidence.py): answer or suggest."""
+    """What the FAQ action would do (clinic/confidence.py): answer or suggest."""
     decision = decide(parse, settings)
     return {
         "intent": (parse.get("intent") or {}).get("name"),
@@ -155,7 +154,7 @@ def scope_figures(
         "leaks": leaks,
     }
     figures.update(in_scope_figures(in_cases, in_parses, settings))
-    # The topics this branch can answer (actions/topics.yml): a topic of the
+    # The topics this branch can answer (clinic/topics.yml): a topic of the
     # catalogue without training data yet can only be missed.
     known = [i for i, c in enumerate(in_cases) if c["topic"] in TOPICS]
     if len(known) < len(in_cases):
@@ -199,8 +198,8 @@ def conversation_turn(
     """What the assistant does with one turn in context: (outcome, topic answered).
 
     The outcome is the alarm or intent when no topic is answered; the topic is
-    what the FAQ action answers: the follow-up decision (actions/followup.py)
-    first, then the usual one (actions/confidence.py)."""
+    what the FAQ action answers: the follow-up decision (clinic/followup.py)
+    first, then the usual one (clinic/confidence.py)."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent in ALARMS:
         return intent, None
@@ -454,7 +453,7 @@ def main() -> int:
     parser.add_argument(
         "--known-topics-only",
         action="store_true",
-        help="judge in-scope targets on the topics actions/topics.yml answers",
+        help="judge in-scope targets on the topics clinic/topics.yml answers",
     )
     args = parser.parse_args()
     quiet_logs()

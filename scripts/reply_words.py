@@ -25,16 +25,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq, ActionTellMeMore
+from clinic.settings import ClinicSettings, load_settings
+from clinic.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rasa_sdk import Tracker  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
-
-from actions.faq import ActionAnswerFaq, ActionTellMeMore  # noqa: E402
-from actions.settings import ClinicSettings, load_settings  # noqa: E402
-from actions.topics import TOPICS  # noqa: E402
 
 RESPONSE_FILES = [ROOT / "domain.yml", ROOT / "data" / "responses" / "faq.yml"]
 SLOT = re.compile(r"\{(\w+)\}")

@@ -25,17 +25,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import List, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from reporting.analyze import Period  # noqa: E402
-from reporting.pdf import PdfError, print_pdf  # noqa: E402
-from reporting.report import build, load_settings, zone  # noqa: E402
-from reporting.source import (  # noqa: E402
+from reporting.analyze import Period
+from reporting.pdf import PdfError, print_pdf
+from reporting.report import build, load_settings, zone
+from reporting.source import (
     ReportError,
     store_from_endpoints,
     store_from_url,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_DAYS = 30
 

@@ -30,12 +30,11 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from clinic.settings import ClinicSettings, load_settings
+from clinic.topics import TOPICS, Topic
+from scripts import check_answers as kb
 
-from actions.settings import ClinicSettings, load_settings  # noqa: E402
-from actions.topics import TOPICS, Topic  # noqa: E402
-from scripts import check_answers as kb  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 OUT_DIR = ROOT / "var" / "review"
 CATALOGUE = ROOT / "data" / "faq_topics.yml"

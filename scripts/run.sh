@@ -18,7 +18,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-180}
 export CORS_ORIGINS
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1
 # Sanic's limits for the Rasa server (read from SANIC_* variables; the REST
-# channel never allows more, persistence/server.py): a body over 512 KB is
+# channel never allows more, runtime/http_limits.py): a body over 512 KB is
 # refused from its Content-Length, request headers must arrive within 10 s,
 # and a request is cut after 60 s without progress.
 export SANIC_REQUEST_MAX_SIZE=${SANIC_REQUEST_MAX_SIZE:-524288}
@@ -48,10 +48,11 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-.venv/bin/python scripts/action_server.py --host "$HOST" --port "$ACTIONS_PORT" &
+.venv/bin/python -m actions --host "$HOST" --port "$ACTIONS_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
-.venv/bin/rasa run --model "$model" --interface "$HOST" --port "$RASA_PORT" \
+# Rasa's command line with our adjustments to Rasa applied first (runtime/).
+.venv/bin/python -m runtime run --model "$model" --interface "$HOST" --port "$RASA_PORT" \
   --credentials "$run_dir/credentials.yml" --endpoints "$run_dir/endpoints.yml" --cors $CORS_ORIGINS &
 pids+=($!)
 if [ -f widget/index.html ]; then

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 # One sender-ID key per test run (persistence/identity.py), for the stores made
 # here and every server and script the tests start: never the install's own
 # var/sender_id.key.
 os.environ.setdefault("SENDER_ID_KEY", secrets.token_hex(32))
 
+# After the key: nothing imported below may read it first.
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from actions.settings import ClinicSettings, load_settings  # noqa: E402
+from clinic.settings import ClinicSettings, load_settings  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -15,12 +15,10 @@ from actions.faq import (
     ActionNotSure,
     ActionOutOfScope,
     ActionTellMeMore,
-    tell_me_more_payload,
-    topic_payload,
 )
 from actions.session import ActionSessionStart
-from actions.settings import load_settings
-from actions.topics import TOPICS
+from clinic.settings import load_settings
+from clinic.topics import TOPICS, tell_me_more_payload, topic_payload
 from components.safety import SAFETY_INTENTS
 from tests.conftest import faq_message, make_tracker
 

@@ -28,8 +28,8 @@ from actions.faq import (
     TELL_ME_MORE,
     ActionAnswerFaq,
     ActionTellMeMore,
-    tell_me_more_payload,
 )
+from clinic.topics import tell_me_more_payload
 from scripts import check_answers as kb
 from tests.conftest import ROOT, faq_message
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from actions.settings import load_settings
+from clinic.settings import load_settings
 from persistence.redaction import MAX_LOG_CHARS
 from tests.channels.conftest import ENV, channel_credentials
 from tests.channels.fake_providers import FakeProviders

@@ -1,4 +1,4 @@
-"""actions/confidence.py: the one "is this FAQ answer confident?" decision."""
+"""clinic/confidence.py: the one "is this FAQ answer confident?" decision."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 import pytest
 
-from actions.confidence import answer_key, combined_ranking, faq_decision
+from clinic.confidence import answer_key, combined_ranking, faq_decision
 
 
 def parse(
@@ -121,6 +121,6 @@ def test_the_decision_is_importable_without_rasa_sdk():
 
     code = (
         "import sys; sys.modules['rasa_sdk'] = None; sys.modules['rasa'] = None; "
-        "import actions.confidence"
+        "import clinic.confidence"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

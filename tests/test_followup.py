@@ -1,11 +1,11 @@
-"""The follow-up decision (actions/followup.py) on parse results."""
+"""The follow-up decision (clinic/followup.py) on parse results."""
 
 from __future__ import annotations
 
 import pytest
 
-from actions.confidence import FaqDecision
-from actions.followup import followup_topic, looks_like_followup
+from clinic.confidence import FaqDecision
+from clinic.followup import followup_topic, looks_like_followup
 
 
 def parse(text: str, intent: str = "out_of_scope") -> dict:

@@ -10,7 +10,7 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from scripts import check_answers as kb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,7 @@ def test_special_intents_lead_to_their_catalogue_responses():
     domain = yaml.safe_load(DOMAIN.read_text())
     rules = "".join(p.read_text() for p in (ROOT / "data" / "rules").glob("*.yml"))
     # Out of scope goes through an action that first checks for a follow-up on
-    # the conversation's topic (actions/followup.py), then sends the response.
+    # the conversation's topic (clinic/followup.py), then sends the response.
     through_action = {"out_of_scope": "action_out_of_scope"}
     for intent, response in SPECIAL_RESPONSES.items():
         assert intent in domain["intents"]

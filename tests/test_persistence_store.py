@@ -183,25 +183,6 @@ def test_retries_cover_a_short_outage(tmp_path: Path, domain: Domain) -> None:
     assert tracker is not None and tracker.latest_message.text == "hello"
 
 
-def test_rest_channel_unwraps_only_our_store(tmp_path: Path, domain: Domain) -> None:
-    """Rasa wraps every store in FailSafeTrackerStore; ours reports its own errors."""
-    from types import SimpleNamespace
-
-    from rasa.core.tracker_store import InMemoryTrackerStore
-
-    from persistence.channel import use_strict_tracker_store
-
-    ours = make_store(tmp_path / "conversations.db", domain)
-    for inner, expected in ((ours, ours), (InMemoryTrackerStore(domain), None)):
-        wrapped = FailSafeTrackerStore(inner)
-        agent = SimpleNamespace(
-            tracker_store=wrapped, processor=SimpleNamespace(tracker_store=wrapped)
-        )
-        use_strict_tracker_store(SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
-        assert agent.tracker_store is (expected or wrapped)
-        assert agent.processor.tracker_store is (expected or wrapped)
-
-
 def all_rows(path: Path) -> List[tuple]:
     db = sqlite3.connect(path)
     try:

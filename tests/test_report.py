@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from reporting.analyze import Period, analyze, normalize
 from reporting.gaps import WORD, group_questions
 from reporting.page import figure_values

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from scripts import check_answers as kb
 from scripts import review_sheet as sheet
 

@@ -237,8 +237,7 @@ def test_out_of_scope_reply_says_what_it_covers_and_where_to_go():
 
 
 def test_out_of_scope_reply_offers_topics_it_can_answer():
-    from actions.faq import topic_payload
-    from actions.topics import TOPICS
+    from clinic.topics import TOPICS, topic_payload
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     for reply, language in zip(

@@ -23,7 +23,7 @@ from sanic import Sanic
 from sanic.config import Config
 
 from channels.guard import MAX_BODY_BYTES
-from persistence import server
+from runtime import http_limits as server
 from tests.support.live import ROOT, free_port
 from tests.support.wait import wait_for_http
 
@@ -93,7 +93,7 @@ def action_server() -> Iterator[tuple]:
     port, token = free_port(), secrets.token_hex(24)
     env = {**os.environ, "ACTION_SERVER_TOKEN": token, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "action_server.py"), "--port", str(port)],
+        [sys.executable, "-m", "actions", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

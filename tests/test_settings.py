@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.settings import dialable, load_settings
+from clinic.settings import dialable, load_settings
 
 
 def test_defaults_come_from_clinic_yml():

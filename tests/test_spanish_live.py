@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.settings import load_settings
+from clinic.settings import load_settings
 from components.language import detect_language
 from tests.test_rest_live import texts
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from actions.faq import FULL_DISCLAIMER, SHORT_DISCLAIMER
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from components.safety import SAFETY_INTENTS
 
 ROOT = Path(__file__).resolve().parent.parent

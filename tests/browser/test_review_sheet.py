@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
-from actions.topics import TOPICS
+from clinic.topics import TOPICS
 from scripts import check_answers as kb
 
 pytestmark = pytest.mark.live

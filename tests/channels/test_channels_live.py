@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from actions.settings import load_settings
 from channels.formatting import SMS_LIMIT, with_options
 from channels.links import CALL, TEXT, link_kind, links, with_links
+from clinic.settings import load_settings
 from tests.channels.conftest import ENV, PUBLIC_BASE_URL, WHATSAPP_MAX_LENGTH
 from tests.channels.fake_providers import FakeProviders, Sent
 from tests.channels.signing import hub_headers, slack_headers, twilio_request

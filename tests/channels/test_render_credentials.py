@@ -12,7 +12,7 @@ from scripts.render_credentials import main, partly_configured, render
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = (ROOT / "credentials.yml").read_text()
 
-REST = "persistence.channel.ResilientRestInput"  # the REST channel's entry
+REST = "channels.rest.ResilientRestInput"  # the REST channel's entry
 SOCKETIO = "channels.socketio.GuardedSocketIOInput"
 TWILIO_SMS = "channels.twilio_signed.SignedTwilioInput"
 WHATSAPP = "channels.twilio_signed.TwilioWhatsAppInput"

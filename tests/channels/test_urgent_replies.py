@@ -20,7 +20,6 @@ from rasa.core.channels.slack import SlackInput
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
-from actions.settings import load_settings
 from channels.formatting import selectable, with_options
 from channels.links import (
     CALL,
@@ -38,6 +37,7 @@ from channels.output import LinkSafeOutput
 from channels.slack import ClinicSlackBot, ClinicSlackInput
 from channels.telegram import ClinicTelegramInput, close_session
 from channels.twilio_signed import SignedTwilioInput, TwilioWhatsAppInput
+from clinic.settings import load_settings
 from tests.channels.conftest import ENV, PUBLIC_BASE_URL
 from tests.channels.fake_providers import FakeProviders, Sent
 

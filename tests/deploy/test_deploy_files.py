@@ -22,7 +22,7 @@ VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)")
 PINNED = re.compile(r"^[a-z0-9./_-]+:\d+\.\d+[\w.-]*$")
 OUR_TRACKER_STORE = "persistence.redacting.RedactingSQLTrackerStore"
 OUR_LOCK_STORE = "persistence.locks.ResilientRedisLockStore"
-OUR_CHANNEL = "persistence.channel.ResilientRestInput"
+OUR_CHANNEL = "channels.rest.ResilientRestInput"
 
 
 def load(name: str) -> Any:
@@ -261,4 +261,4 @@ def test_action_server_calls_carry_the_token_everywhere(
     action_env = {e["name"] for e in values["rasa-action-server"]["extraEnv"]}
     assert "ACTION_SERVER_TOKEN" in action_env
     dockerfile = (DEPLOY / "Dockerfile.actions").read_text()
-    assert 'ENTRYPOINT ["python", "/app/scripts/action_server.py"]' in dockerfile
+    assert 'ENTRYPOINT ["python", "-m", "actions"]' in dockerfile

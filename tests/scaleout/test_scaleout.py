@@ -452,8 +452,8 @@ def check_fault(
     capsys: pytest.CaptureFixture,
     store: str,
 ) -> None:
-    from actions.settings import load_settings
-    from persistence.channel import apology_text
+    from channels.rest import apology_text
+    from clinic.settings import load_settings
 
     turns = [t for c in conversations for t in c.turns if t.phase == phase]
     kinds = {

@@ -35,12 +35,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from clinic.settings import load_settings
+from clinic.topics import TOPICS
+from persistence.redaction import redact_text
 
-from actions.settings import load_settings  # noqa: E402
-from actions.topics import TOPICS  # noqa: E402
-from persistence.redaction import redact_text  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 DAY = 86400
 MODEL_ID = "b10f4a243d854ef3ba0d2f3bf4a5e752"

@@ -47,7 +47,7 @@ def model_path() -> Path:
 
 
 def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    from persistence.server import SANIC_LIMITS
+    from runtime.http_limits import SANIC_LIMITS
 
     env = dict(os.environ)
     env.update(
@@ -90,7 +90,7 @@ class LiveAssistant:
             self.env["CORS_ORIGINS"] = " ".join(self.cors)
         self.credentials = self.workdir / "credentials.yml"
         self.credentials.write_text(
-            credentials or "persistence.channel.ResilientRestInput:\n"
+            credentials or "channels.rest.ResilientRestInput:\n"
         )
         self.endpoints = self.workdir / "endpoints.yml"
         self.endpoints.write_text(
@@ -115,8 +115,7 @@ class LiveAssistant:
 
     def start_actions(self) -> None:
         self.actions = self._spawn(
-            [str(VENV_BIN / "python"), str(ROOT / "scripts" / "action_server.py"),
-             "--port", str(self.actions_port)],
+            [str(VENV_BIN / "python"), "-m", "actions", "--port", str(self.actions_port)],
             "actions.log",
             self.env,
         )  # fmt: skip
@@ -124,7 +123,8 @@ class LiveAssistant:
 
     def start_rasa(self) -> None:
         args = [
-            str(VENV_BIN / "rasa"), "run", "--model", str(self.model or model_path()),
+            str(VENV_BIN / "python"), "-m", "runtime", "run",
+            "--model", str(self.model or model_path()),
             "--interface", "127.0.0.1", "--port", str(self.port),
             "--credentials", str(self.credentials),
             "--endpoints", str(self.endpoints),

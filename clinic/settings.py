@@ -104,11 +104,11 @@ def _convert(name: str, kind: Any, raw: Any) -> Any:
         raise ValueError(
             f"clinic setting {name!r}: {raw!r} is not a {kind.__name__}"
         ) from error
-    if name.endswith("_threshold") and not 0.0 <= value <= 1.0:
+    if isinstance(value, float) and "_threshold" in name and not 0 <= value <= 1:
         raise ValueError(
             f"clinic setting {name!r} must be between 0 and 1, got {value}"
         )
-    if kind in (int, float) and value <= 0 and not name.endswith("_threshold"):
+    if isinstance(value, (int, float)) and value <= 0 and "_threshold" not in name:
         raise ValueError(f"clinic setting {name!r} must be positive, got {value}")
     if kind is str and not value and name not in OPTIONAL:
         raise ValueError(f"clinic setting {name!r} must not be empty")

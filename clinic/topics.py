@@ -1,7 +1,8 @@
-"""The FAQ topic catalogue as the actions see it (labels and referral groups)."""
+"""The FAQ topic catalogue (labels, referral groups) and the buttons that ask for one."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict
@@ -9,6 +10,7 @@ from typing import Dict
 import yaml
 
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
+TOPIC_ENTITY = "faq_topic"
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,13 @@ def load_topics(path: Path = TOPICS_FILE) -> Dict[str, Topic]:
 
 
 TOPICS = load_topics()
+
+
+def topic_payload(topic_id: str) -> str:
+    """Button payload that asks for one topic directly (bypasses the classifier)."""
+    return "/faq" + json.dumps({TOPIC_ENTITY: topic_id})
+
+
+def tell_me_more_payload(topic_id: str) -> str:
+    """The "Tell me more" button's payload: the full answer of one topic."""
+    return "/tell_me_more" + json.dumps({TOPIC_ENTITY: topic_id})

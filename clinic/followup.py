@@ -5,7 +5,7 @@ turn, so parsed alone it looks unclear or off-topic. This is the one decision
 "is this a follow-up on the topic we are on?", shared by the FAQ actions
 (actions/faq.py) and the evaluation (scripts/evaluate_sets.py), so what is
 measured is what patients get. Plain Python on a parse result, like
-actions/confidence.py.
+clinic/confidence.py.
 
 A message is a follow-up when there is a topic in the conversation
 (`last_faq_topic`, set by every answer, cleared with the session) and it is
@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from actions.confidence import FaqDecision
+from clinic.confidence import FaqDecision
 
 CONSIDERED_INTENTS = {"faq", "nlu_fallback", "out_of_scope"}
 MAX_WORDS = 14

@@ -1,9 +1,9 @@
-"""The Rasa server's HTTP limits and its root route, set by the REST channel.
+"""The Rasa server's HTTP limits and its root route, set at server start.
 
 `rasa run` builds a Sanic app with Sanic's defaults: a 100 MB body limit, 60 s
 to receive a request, and `GET /` answering "Hello from Rasa: <version>". The
-REST channel (always on, persistence/channel.py) applies, before the server
-starts:
+server_hooks adjustment (runtime/adjustments.py) applies, before the server
+starts, whatever channels are configured:
 
 - body size: Sanic's REQUEST_MAX_SIZE at most MAX_BODY_BYTES, so a bigger
   body is refused with 413 from its Content-Length (or as soon as a chunked

@@ -91,3 +91,15 @@ async def actions_ready(agent: Any) -> Tuple[bool, str]:
     if status >= 400:
         return False, f"the action server answered {status}"
     return True, "ok"
+
+
+async def ready(request: Any) -> Any:
+    """GET /webhooks/rest/ready: 200 once the model is loaded and the action
+    server takes our calls, else 503 with the reason."""
+    from sanic import response
+
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        return response.json({"ready": False, "reason": "no model"}, 503)
+    ok, reason = await actions_ready(agent)
+    return response.json({"ready": ok, "reason": reason}, 200 if ok else 503)

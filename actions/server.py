@@ -1,4 +1,4 @@
-"""The action server as `make run` and the tests start it.
+"""The action server as `make run`, the image and the tests start it: `python -m actions`.
 
 rasa-sdk's own `rasa run actions` listens on every interface, accepts any caller
 and answers errors with the exception text and the whole request body (the
@@ -20,13 +20,12 @@ import hmac
 import logging
 import os
 import sys
-from pathlib import Path
+from typing import Any, Optional
 
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from persistence.redaction import install_log_redaction
 
 TOKEN_HEADER = "X-Action-Token"
 OPEN_PATHS = {"/health"}
@@ -42,12 +41,12 @@ def token_matches(given: str, token: str) -> bool:
     return hmac.compare_digest(given_bytes, token.encode("utf-8"))
 
 
-def build_app(token: str):
+def build_app(token: str) -> Any:
     from rasa_sdk.endpoint import create_app
 
     app = create_app("actions", cors_origins=None)
 
-    async def require_token(request: Request):
+    async def require_token(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:
             return None
         if not token_matches(request.headers.get(TOKEN_HEADER, ""), token):
@@ -56,7 +55,7 @@ def build_app(token: str):
             return response.json({"error": "method not allowed"}, status=405)
         return None
 
-    async def token_check_first(app, _loop=None) -> None:
+    async def token_check_first(app: Any, _loop: Any = None) -> None:
         # rasa-sdk's CORS extension puts its own middleware first when the
         # server starts, and it answers OPTIONS with 200 whoever asks; the
         # token check goes before it (this listener runs after the extension's).
@@ -90,13 +89,7 @@ def main() -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    from persistence.redaction import install_log_redaction
-
     install_log_redaction()
     app = build_app(token)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
