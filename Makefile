@@ -133,7 +133,7 @@ bench-report: install
 # endpoints file whose tracker_store is read (${VAR} from the environment).
 ENDPOINTS ?= endpoints.yml
 report: install
-	$(BIN)/python scripts/report.py --endpoints "$(ENDPOINTS)" \
+	$(BIN)/python -m reporting --endpoints "$(ENDPOINTS)" \
 	  $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(OUT),--out "$(OUT)")
 
 run: train
@@ -142,12 +142,12 @@ run: train
 # Retention: delete conversations whose last message is older than DAYS days.
 DAYS ?= 30
 purge-conversations: install
-	$(BIN)/python scripts/purge_conversations.py --days $(DAYS)
+	$(BIN)/python -m persistence.purge --days $(DAYS)
 
 # Delete one person's conversation: make forget-conversation SENDER=<sender id>
 forget-conversation: install
 	@test -n "$(SENDER)" || { echo "usage: make forget-conversation SENDER=<sender id>" >&2; exit 1; }
-	$(BIN)/python scripts/purge_conversations.py --sender "$(SENDER)"
+	$(BIN)/python -m persistence.purge --sender "$(SENDER)"
 
 clean:
 	rm -rf var/results .pytest_cache

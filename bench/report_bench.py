@@ -3,7 +3,7 @@
 For SQLite and for PostgreSQL (a throw-away server, tests/support/services.py):
 writes a generated history (tests/support/history.py: 100,000 conversations
 over 60 days by default, every channel, Rasa's event format) straight into the
-events table, then runs scripts/report.py over the whole period as a separate
+events table, then runs reporting/__main__.py over the whole period as a separate
 process and records its wall time, its own peak resident memory (Chromium,
 which prints the PDF, is a separate process and reported apart), and the time
 of each step. A smaller history (10,000) shows how memory scales.
@@ -38,12 +38,12 @@ DAYS = 60
 
 
 def run_report(url: str, out: Path) -> Dict:
-    """scripts/report.py in its own process: wall time, peak RSS, step timings."""
+    """reporting/__main__.py in its own process: wall time, peak RSS, step timings."""
     timings = out / "timings.json"
     first = (END - timedelta(days=DAYS)).date()
     last = END.date() - timedelta(days=1)
     args = [
-        sys.executable, str(ROOT / "scripts" / "report.py"), "--db-url", url,
+        sys.executable, "-m", "reporting", "--db-url", url,
         "--from", first.isoformat(), "--to", last.isoformat(), "--out", str(out),
         "--timings", str(timings),
     ]  # fmt: skip
@@ -63,7 +63,7 @@ def run_report(url: str, out: Path) -> Dict:
     pdf = html.with_suffix(".pdf")
     return {
         "wall_s": wall,
-        # The report process's own VmHWM (scripts/report.py): not this process's
+        # The report process's own VmHWM (reporting/__main__.py): not this process's
         # memory, which getrusage would count in, nor Chromium's.
         "peak_rss_mb": steps.pop("peak_rss_mb"),
         "steps": steps,
@@ -164,7 +164,7 @@ def write_results(rows: List[Dict], started_load: str) -> None:
         "",
         "A generated history (tests/support/history.py: every channel, FAQ answers, "
         f"content gaps, safety replies, bookings) over {DAYS} days, written straight "
-        "into the tracker store's events table; `scripts/report.py` reads the whole "
+        "into the tracker store's events table; `reporting/__main__.py` reads the whole "
         "period in its own process. Peak memory is the report process's own "
         "(VmHWM; about 90 MB of it is Python with SQLAlchemy, NumPy, SciPy and "
         "scikit-learn loaded); Chromium, which prints the PDF, is a separate process.",

@@ -5,6 +5,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 rendered=${RASA_CREDENTIALS_FILE:-/tmp/credentials.yml}
-python scripts/render_credentials.py --source credentials.yml --output "$rendered"
+python -m channels.render_credentials --source credentials.yml --output "$rendered"
 # Rasa's command line with our adjustments to Rasa applied first (runtime/).
 exec python -m runtime "$@" --credentials "$rendered"

@@ -13,7 +13,7 @@ The key:
 - SENDER_ID_KEY, if set (at least 32 characters; e.g. `openssl rand -hex 32`).
   Required with a server database (PostgreSQL), where several replicas must
   agree on it: set the same value on every Rasa replica and wherever
-  scripts/purge_conversations.py runs.
+  persistence/purge.py runs.
 - otherwise the file SENDER_ID_KEY_FILE (default var/sender_id.key), made on
   first use with a random key readable only by its owner: one per install,
   for `make run` and SQLite.

@@ -1,4 +1,4 @@
-"""`make report`: what patients ask, read from the tracker store (scripts/report.py).
+"""`make report`: what patients ask, read from the tracker store (reporting/__main__.py).
 
 - source.py   where the conversations are (endpoints.yml) and streaming them
 - analyze.py  one pass over the events: volume, topics, gaps, safety, bookings

@@ -33,7 +33,7 @@ mkdir -p var
 # This run's own copies, so two runs in one checkout don't overwrite each other.
 run_dir=$(mktemp -d var/run.XXXXXX)
 # Messaging channels are on when their variables are set (see credentials.yml).
-.venv/bin/python scripts/render_credentials.py --source credentials.yml --output "$run_dir/credentials.yml"
+.venv/bin/python -m channels.render_credentials --source credentials.yml --output "$run_dir/credentials.yml"
 # The action server's address follows HOST / ACTIONS_PORT.
 sed "s#http://127.0.0.1:5055/webhook#http://$HOST:$ACTIONS_PORT/webhook#" endpoints.yml > "$run_dir/endpoints.yml"
 

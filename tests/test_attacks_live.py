@@ -274,7 +274,7 @@ def test_forget_conversation_finds_a_hashed_phone_number(live, fake):
     say(live, fake, patient, "hello", lambda s: bool(s))
     assert live.tracker(patient.sender_id)["events"]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "purge_conversations.py"),
+        [sys.executable, "-m", "persistence.purge",
          "--sender", patient.sender_id,
          "--db-url", f"sqlite:///{live.workdir / 'conversations.db'}"],
         capture_output=True, text=True, timeout=60,

@@ -1,4 +1,4 @@
-"""scripts/purge_conversations.py on SQLite and on a throw-away PostgreSQL."""
+"""persistence/purge.py (python -m persistence.purge) on SQLite and on a throw-away PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from persistence.redacting import RedactingSQLTrackerStore
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "purge_conversations.py"
+CLI = ["-m", "persistence.purge"]
 DAY = 86400
 
 
@@ -139,7 +139,7 @@ def run(*args: str, env: Optional[Dict[str, str]] = None) -> str:
     import os
 
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, *CLI, *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -25,18 +25,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from clinic.topics import TOPICS
+from persistence.purge import purge
 from reporting.analyze import Period, analyze, normalize
 from reporting.gaps import WORD, group_questions
 from reporting.page import figure_values
 from reporting.report import Report, ReportSettings, build
 from reporting.source import Row, Store, store_from_url
-from scripts.purge_conversations import purge
 from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END
 from tests.support.history import CHANNEL_WEIGHTS, GAP_THEMES, History
 from tests.support.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "report.py"
+CLI = ["-m", "reporting"]
 UTC = ZoneInfo("UTC")
 FIRST, LAST = date(2026, 8, 1), date(2026, 9, 29)
 SETTINGS = ReportSettings(clinic_name="Riverside Physical Therapy")
@@ -512,7 +512,7 @@ def run_report(
 
     environment = dict(os.environ, **(env or {}))
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, *CLI, *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

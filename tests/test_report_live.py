@@ -25,7 +25,7 @@ from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "report.py"
+CLI = ["-m", "reporting"]
 PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
 FOOTER = re.compile(r"<footer>.*?</footer>", re.S)
 
@@ -34,7 +34,7 @@ def run_report(
     *args: str, env: Optional[Dict[str, str]] = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, *CLI, *args],
         cwd=ROOT,
         env=dict(os.environ, **(env or {})),
         capture_output=True,
@@ -125,7 +125,7 @@ def test_the_production_image_makes_the_report(postgres, tmp_path):
     )
     out = tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, str(app / "scripts" / "report.py"), "--no-pdf",
+        [sys.executable, "-m", "reporting", "--no-pdf",
          "--out", str(out), *PERIOD],
         cwd=app, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -6,7 +6,7 @@
 The report of the generated history (tests/conftest.py `history_db`: 5,000
 conversations over 60 days) is opened as a file, as a clinic would open it:
 no console error, no request anywhere; a full-page screenshot goes to
-test-artifacts/report.png. The PDF is the one `scripts/report.py` printed.
+test-artifacts/report.png. The PDF is the one `reporting/__main__.py` printed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from playwright import sync_api
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "report.py"
+CLI = ["-m", "reporting"]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
@@ -34,7 +34,7 @@ def run_report(
     *args: str, env: Optional[Dict[str, str]] = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, *CLI, *args],
         cwd=ROOT,
         env=dict(os.environ, **(env or {})),
         capture_output=True,

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright import sync_api
 
-from scripts.render_credentials import render
+from channels.render_credentials import render
 from tests.browser.test_widget import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.support.live import ROOT, LiveAssistant, free_port
 

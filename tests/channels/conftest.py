@@ -1,7 +1,7 @@
 """Live channel tests: one assistant with every channel on, one fake provider API.
 
 The credentials come from the real credentials.yml through
-scripts/render_credentials.py with test variables, so the tests also show that
+channels/render_credentials.py with test variables, so the tests also show that
 each channel is switched on by its variables alone. Only `api_base_url` (the
 fake providers) and a lower WhatsApp `max_length` (to see splitting) are added.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.render_credentials import render
+from channels.render_credentials import render
 from tests.channels.fake_providers import FakeProviders
 
 ROOT = Path(__file__).resolve().parents[2]

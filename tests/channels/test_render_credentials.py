@@ -1,4 +1,4 @@
-"""scripts/render_credentials.py: channels switched on by their variables alone."""
+"""channels/render_credentials.py: channels switched on by their variables alone."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.render_credentials import main, partly_configured, render
+from channels.render_credentials import main, partly_configured, render
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = (ROOT / "credentials.yml").read_text()

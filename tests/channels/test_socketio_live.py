@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional
 import pytest
 import socketio
 
-from scripts.render_credentials import render
+from channels.render_credentials import render
 from tests.support.live import LiveAssistant
 
 pytestmark = pytest.mark.live

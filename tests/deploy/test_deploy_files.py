@@ -233,7 +233,7 @@ def test_deployment_guide_covers_both_recipes() -> None:
         "helm upgrade --install",
         "deploy/helm/values.yml",
         "applicationSettings.token",
-        "scripts/purge_conversations.py",
+        "python -m persistence.purge",
     ):
         assert needle in guide, needle
 
@@ -243,9 +243,11 @@ def test_retention_cronjob_uses_the_deployed_image(values: Dict[str, Any]) -> No
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     image = values["image"]
     assert container["image"] == f"{image['repository']}:{image['tag']}"
-    assert container["command"][:2] == ["python", "/app/scripts/purge_conversations.py"]
+    assert container["command"][:3] == ["python", "-m", "persistence.purge"]
     assert "--days" in container["command"]
-    assert "scripts/purge_conversations.py" in (DEPLOY / "Dockerfile.rasa").read_text()
+    assert (
+        "COPY persistence /app/persistence" in (DEPLOY / "Dockerfile.rasa").read_text()
+    )
 
 
 def test_action_server_calls_carry_the_token_everywhere(

@@ -91,6 +91,70 @@ def image_command(dockerfile: Path, app: Path) -> List[str]:
     ]
 
 
+# The project's packages: installed editable in .venv, so a package an image
+# forgets would still import from the checkout unless checked.
+PROJECT = {
+    "actions", "channels", "clinic", "components", "persistence", "reporting",
+    "runtime", "scripts",
+}  # fmt: skip
+
+
+def class_modules(path: Path, *keys: str) -> List[str]:
+    """Modules of the class paths a YAML file names (channels, stores, components)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text()) or {}
+    names: List[str] = []
+    if not keys:
+        names = [key for key in data if "." in key]
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, dict):
+            names.append(str(value.get("type", "")))
+        elif isinstance(value, list):
+            names += [str(item.get("name", "")) for item in value]
+    return sorted({n.rsplit(".", 1)[0] for n in names if n.split(".")[0] in PROJECT})
+
+
+def foreign_modules(app: Path, modules: List[str]) -> Dict[str, str]:
+    """Project modules that `modules` pull in from outside the image's /app."""
+    code = (
+        "import importlib, json, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps({n: getattr(m, '__file__', None) or ''"
+        " for n, m in list(sys.modules.items())}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *modules],
+        cwd=app, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        name: path
+        for name, path in loaded.items()
+        if name.split(".")[0] in PROJECT and not path.startswith(str(app))
+    }
+
+
+def test_each_image_holds_every_project_module_it_runs(tmp_path: Path) -> None:
+    rasa_app = build_app(DEPLOY / "Dockerfile.rasa", tmp_path / "rasa")
+    rasa_modules = [
+        "runtime.__main__", "persistence.purge", "reporting.__main__",
+        "channels.render_credentials",
+        *class_modules(DEPLOY / "credentials.production.yml"),
+        *class_modules(DEPLOY / "endpoints.production.yml", "tracker_store", "lock_store"),
+        *class_modules(ROOT / "config.yml", "pipeline", "policies"),
+    ]  # fmt: skip
+    assert "channels.rest" in rasa_modules and "components.safety" in rasa_modules
+    assert foreign_modules(rasa_app, rasa_modules) == {}
+    actions_app = build_app(DEPLOY / "Dockerfile.actions", tmp_path / "actions")
+    actions = ["actions.__main__", "actions.faq", "actions.session"]
+    assert foreign_modules(actions_app, actions) == {}
+
+
 def test_copy_lines_are_read() -> None:
     copied = {
         s for sources, _ in copy_lines(DEPLOY / "Dockerfile.rasa") for s in sources

@@ -108,7 +108,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         postgres.create_database("rasa")
         redis.start()
         # As the image's entry point renders it: the channels whose variables are set.
-        from scripts.render_credentials import render
+        from channels.render_credentials import render
 
         credentials, _, _ = render(
             (DEPLOY / "credentials.production.yml").read_text(), os.environ

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """What patients ask: an HTML (and PDF) report from the stored conversations.
 
-    scripts/report.py                                  # the last 30 days
-    scripts/report.py --from 2026-09-01 --to 2026-09-30
-    scripts/report.py --endpoints deploy/endpoints.production.yml --out /tmp/r
+    python -m reporting                                  # the last 30 days
+    python -m reporting --from 2026-09-01 --to 2026-09-30
+    python -m reporting --endpoints deploy/endpoints.production.yml --out /tmp/r
 
 Reads the tracker store configured in endpoints.yml (SQLite or PostgreSQL,
 ${VAR} references read from the environment, like Rasa and the purge script),

@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Delete stored conversations: retention (--days) or one person's (--sender).
 
-    scripts/purge_conversations.py --days 30          # last message > 30 days ago
-    scripts/purge_conversations.py --sender <ID>      # one conversation, all of it
-    scripts/purge_conversations.py --days 30 --dry-run
+    python -m persistence.purge --days 30          # last message > 30 days ago
+    python -m persistence.purge --sender <ID>      # one conversation, all of it
+    python -m persistence.purge --days 30 --dry-run
 
 Works on the tracker store configured in endpoints.yml (SQLite or PostgreSQL,
 ${VAR} references read from the environment like Rasa does), or on
@@ -61,12 +60,13 @@ def purge(
                 "stored": stored_sender_id(sender),
                 "sender": sender,
             }
-        else:
+        else:  # days, checked above
             where = (
                 "sender_id IN (SELECT sender_id FROM events GROUP BY sender_id "
                 "HAVING MAX(timestamp) < :cutoff)"
             )
-            params = {"cutoff": (now or time.time()) - float(days) * SECONDS_PER_DAY}
+            age = float(days or 0) * SECONDS_PER_DAY
+            params = {"cutoff": (now or time.time()) - age}
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql" and not dry_run:
                 connection.execute(sa.text("LOCK TABLE events IN EXCLUSIVE MODE"))
