@@ -1,8 +1,8 @@
 """What every incoming message goes through before the assistant sees it.
 
-Used by the REST channel (channels/rest.py) and, through guard_messages,
-by the messaging channels and Socket.IO. No Rasa imports at module level, so
-they test fast:
+Used by the REST channel (channels/rest.py), the messaging channels' one
+inbound path (channels/inbound.py) and, through guard_messages, Socket.IO. No
+Rasa imports at module level, so they test fast:
 - read_rest_body / parse_rest_body: the JSON body, or a 4xx-worthy error message
 - clean_text: compatibility forms folded (NFKC), control and zero-width
   characters out, so they can neither crash storage nor hide words from the
@@ -14,7 +14,7 @@ they test fast:
 - keep_metadata: the only request metadata a channel passes on (and so stores)
 - too_long_reply / empty_reply: the short answers given instead of processing
 - screen_text: all of the above for one message: the text to process, or the
-  reply to give instead; guard_messages applies it to a channel's messages
+  reply to give instead; guard_messages applies it to Socket.IO's messages
 """
 
 from __future__ import annotations
@@ -339,13 +339,3 @@ def guard_messages(
         return None
 
     return guarded
-
-
-def guard_channel(on_new_message):
-    """guard_messages with the clinic's settings (message limit, emergency number)."""
-    from clinic.settings import load_settings
-
-    settings = load_settings()
-    return guard_messages(
-        on_new_message, settings.max_message_chars, settings.emergency_number
-    )

@@ -43,9 +43,8 @@ from channels.formatting import (
     MESSENGER_LIMIT,
     with_options,
 )
-from channels.guard import guard_channel, remember_payloads
+from channels.inbound import Inbound
 from channels.links import CALL, WEB, dial_number, is_link, link_kind
-from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
 logger = logging.getLogger(__name__)
@@ -147,6 +146,7 @@ class ClinicMessenger(Messenger):
         app: Any,
     ) -> None:
         super().__init__(channel.fb_access_token, on_new_message)
+        self.inbound = Inbound(self.name(), on_new_message)
         self.channel = channel
         self.app = app
 
@@ -165,22 +165,9 @@ class ClinicMessenger(Messenger):
     ) -> None:
         out_channel = self.channel.get_output_channel()
         await out_channel.send_action(sender_id, "mark_seen")
-        text, choice = await resolve_reply(self.app, sender_id, text)
-        if choice:
-            metadata = dict(metadata or {}, selected_option=choice)
         await out_channel.send_action(sender_id, "typing_on")
         try:
-            await self.on_new_message(
-                UserMessage(
-                    text,
-                    out_channel,
-                    sender_id,
-                    input_channel=self.name(),
-                    metadata=metadata,
-                )
-            )
-        except Exception:
-            logger.exception("facebook: could not handle a message")
+            await self.inbound.receive(self.app, sender_id, text, out_channel, metadata)
         finally:
             await out_channel.send_action(sender_id, "typing_off")
 
@@ -251,10 +238,6 @@ class ClinicMessengerInput(FacebookInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("fb_webhook", __name__)
-        # The REST channel's input rules: cleaned text, a length limit, "/"
-        # only for the assistant's own payloads, no request metadata kept.
-        on_new_message = guard_channel(on_new_message)
-        webhook.listener("after_server_start")(remember_payloads)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

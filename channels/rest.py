@@ -37,15 +37,12 @@ from channels.guard import (
     parse_rest_body,
     screen_text,
 )
+from channels.inbound import MESSAGE_DEADLINE_SECONDS
 from clinic.replies import apology
 from clinic.settings import load_settings
 from persistence.errors import STORE_FAILURE, StoreUnavailable
 
 logger = logging.getLogger(__name__)
-
-# Upper bound on handling one message, whatever hangs (on top of the action
-# server timeout, which is the clinic setting action_timeout_seconds).
-MESSAGE_DEADLINE_SECONDS = 45
 
 
 class ResilientRestInput(RestInput):

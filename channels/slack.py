@@ -20,6 +20,7 @@ again with the links written out ("Call 911"), so it is never lost.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -34,9 +35,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.credentials import required_credentials
 from channels.formatting import SLACK_LIMIT, with_options
-from channels.guard import guard_channel, remember_payloads
+from channels.inbound import Inbound
 from channels.links import CALL, TEXT, is_link, link_kind
-from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ class ClinicSlackInput(SlackInput):
         self.api_base_url: str | None = None
         self.limit = SLACK_LIMIT
         self._client: AsyncWebClient | None = None
+        self._inbound: Inbound | None = None
 
     def client(self) -> AsyncWebClient:
         if self._client is None:
@@ -172,12 +173,27 @@ class ClinicSlackInput(SlackInput):
         sender_id: str | None,
         metadata: dict | None,
     ) -> Any:
-        text, choice = await resolve_reply(request.app, sender_id, text)
-        if choice:
-            metadata = dict(metadata or {}, selected_option=choice)
-        return await super().process_message(
-            request, on_new_message, text, sender_id, metadata
+        """Rasa's Slack handling (retries, reply channel and thread), then the
+        one inbound path, in the background: Slack wants its answer in 3 s."""
+        retry_count = request.headers.get(self.retry_num_header)
+        if retry_count and request.headers.get(self.retry_reason_header) in (
+            self.errors_ignore_retry
+        ):
+            logger.warning("slack: ignored retry #%s", retry_count)
+            return response.text(
+                "", status=HTTPStatus.CREATED, headers={"X-Slack-No-Retry": "1"}
+            )
+        metadata = metadata or {}
+        thread_id = metadata.get("thread_id") if self.use_threads else None
+        output = self.get_output_channel(metadata.get("out_channel"), thread_id)
+        if self._inbound is None:
+            self._inbound = Inbound(self.name(), on_new_message)
+        task = asyncio.create_task(
+            self._inbound.receive(request.app, str(sender_id or ""), text, output)
         )
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        return response.text("")
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -186,8 +202,7 @@ class ClinicSlackInput(SlackInput):
         # only for the assistant's own payloads, and of Slack's metadata
         # (reply channel, thread, users) nothing is kept once the reply
         # channel is chosen.
-        webhook = super().blueprint(guard_channel(on_new_message))
-        webhook.listener("after_server_start")(remember_payloads)
+        webhook = super().blueprint(on_new_message)
 
         @webhook.middleware("request")
         async def reject_unsigned(request: Request) -> response.HTTPResponse | None:

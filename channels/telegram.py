@@ -39,9 +39,8 @@ from sanic.response import HTTPResponse
 
 from channels.credentials import required_credentials
 from channels.formatting import TELEGRAM_LIMIT
-from channels.guard import guard_channel, remember_payloads
+from channels.inbound import Inbound
 from channels.links import WEB, is_link, link_kind
-from channels.options import resolve_reply
 from channels.output import FormattedOutput, message_limit
 
 logger = logging.getLogger(__name__)
@@ -206,11 +205,9 @@ class ClinicTelegramInput(InputChannel):
                 ) from error
 
         webhook = Blueprint("telegram_webhook", __name__)
-        # The REST channel's input rules: cleaned text, a length limit, "/"
-        # only for the assistant's own payloads ("/start", "/restart" are read
-        # as words), no request metadata kept.
-        on_new_message = guard_channel(on_new_message)
-        webhook.listener("after_server_start")(remember_payloads)
+        # Clean, cap ("/start", "/restart" are read as words), resolve
+        # numbered options, deliver or apologise.
+        inbound = Inbound(self.name(), on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -237,20 +234,7 @@ class ClinicTelegramInput(InputChannel):
                     await out_channel.bot.answer_callback_query(callback["id"])
                 except Exception:
                     logger.debug("telegram: answerCallbackQuery failed", exc_info=True)
-            text, choice = await resolve_reply(request.app, sender_id, text)
-            metadata = {"selected_option": choice} if choice else None
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        out_channel,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
-            except Exception:
-                logger.exception("telegram: could not handle a message")
+            await inbound.receive(request.app, sender_id, text, out_channel)
             return response.text("success")
 
         @webhook.listener("after_server_stop")

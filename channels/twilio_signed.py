@@ -37,8 +37,7 @@ from twilio.request_validator import RequestValidator
 
 from channels.credentials import required_credentials
 from channels.formatting import SMS_LIMIT, WHATSAPP_LIMIT
-from channels.guard import guard_channel, remember_payloads
-from channels.options import resolve_reply
+from channels.inbound import Inbound
 from channels.output import FormattedOutput, message_limit
 
 logger = logging.getLogger(__name__)
@@ -206,10 +205,8 @@ class SignedTwilioInput(InputChannel):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
-        # The REST channel's input rules: cleaned text, a length limit, "/"
-        # only for the assistant's own payloads, no request metadata kept.
-        on_new_message = guard_channel(on_new_message)
-        webhook.listener("after_server_start")(remember_payloads)
+        # Clean, cap, resolve numbered options, deliver or apologise.
+        inbound = Inbound(self.name(), on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -238,21 +235,8 @@ class SignedTwilioInput(InputChannel):
                 return response.text(EMPTY_TWIML, content_type="text/xml")
 
             text = text.replace("¡", "@")  # some carriers corrupt @ in SMS
-            text, choice = await resolve_reply(request.app, sender, text)
-            metadata = {"selected_option": choice} if choice else None
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        self.get_output_channel(),
-                        sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
-            except Exception:
-                logger.exception("%s: could not handle a message", self.name())
-                return response.text("", status=500)
+            # Failures get an apology by SMS: a 500 would only make Twilio retry.
+            await inbound.receive(request.app, sender, text, self.get_output_channel())
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @webhook.listener("after_server_stop")

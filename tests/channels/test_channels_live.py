@@ -505,6 +505,18 @@ def test_safety_replies_match_rest_on_every_channel(
             assert f"\n{button['title']}" in said  # "Call 911" on its own line
 
 
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_hidden_character_cannot_hide_an_emergency(live, fake_api, channel):
+    """Zero-width characters inside the words are cleaned out before safety runs."""
+    patient = Patient(channel)
+    hidden = "my face is droo\u200bping and my arm went w\u2060eak"
+    sent = say(live, fake_api, patient, hidden, lambda s: bool(s))
+    assert f"Call {CLINIC.emergency_number} now" in html.unescape(sent[0].text)
+    assert user_events(live, patient.sender_id)[-1]["text"] == hidden.replace(
+        "\u200b", ""
+    ).replace("\u2060", "")
+
+
 def test_a_slack_link_click_never_reaches_the_assistant(live, fake_api):
     patient = Patient("slack")
     say(live, fake_api, patient, RED_FLAG, lambda s: any(m.buttons for m in s))

@@ -74,6 +74,7 @@ class LiveAssistant:
         env: Optional[Dict[str, str]] = None,
         endpoints_extra: str = "",
         model: Optional[Path] = None,
+        tracker_store: str = "",
     ) -> None:
         self.workdir = workdir
         self.model = model
@@ -98,10 +99,14 @@ class LiveAssistant:
             f"  url: http://127.0.0.1:{self.actions_port}/webhook\n"
             "  headers:\n    X-Action-Token: ${ACTION_SERVER_TOKEN}\n"
             "  enable_selective_domain: true\n"
-            "tracker_store:\n"
-            "  type: persistence.redacting.RedactingSQLTrackerStore\n"
-            "  dialect: sqlite\n"
-            f"  db: {self.workdir / 'conversations.db'}\n" + endpoints_extra
+            + (
+                tracker_store
+                or "tracker_store:\n"
+                "  type: persistence.redacting.RedactingSQLTrackerStore\n"
+                "  dialect: sqlite\n"
+                f"  db: {self.workdir / 'conversations.db'}\n"
+            )
+            + endpoints_extra
         )
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None

@@ -1,0 +1,141 @@
+"""The one path from a messaging connector to the assistant.
+
+Every connector (Twilio SMS and WhatsApp, Telegram, Messenger, Slack) only
+translates its provider's format into (sender, text, output channel) and hands
+the message here, so they all behave the same, in this order:
+
+1. clean the text (invisible and control characters, NFKC) and cap its length;
+   an over-long message that reports an emergency is still told to call
+   (channels/guard.py, screen_text);
+2. resolve a numbered or titled reply to the option it picks (channels/options.py);
+3. deliver it to Rasa, within MESSAGE_DEADLINE_SECONDS;
+4. if the conversation store, the lock store or anything else fails, send the
+   clinic's apology (clinic/replies.py) through the same channel: never
+   silence, never a provider-facing 500 that makes the provider retry.
+
+REST and Socket.IO answer within their own request or socket, so they apply
+steps 1 and 4 themselves with the same functions (channels/rest.py,
+channels/socketio.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from enum import Enum
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+
+from channels.guard import (
+    assistant_payloads,
+    keep_metadata,
+    screen_command,
+    screen_text,
+)
+from channels.options import resolve_reply
+from clinic.replies import apology
+from clinic.settings import ClinicSettings, load_settings
+from persistence.errors import STORE_FAILURE, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+# Upper bound on handling one message, whatever hangs (on top of the action
+# server timeout, which is the clinic setting action_timeout_seconds).
+MESSAGE_DEADLINE_SECONDS = 45
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+class Outcome(str, Enum):
+    DELIVERED = "delivered"
+    SCREENED = "screened"  # empty or over-long: a short reply instead
+    APOLOGISED = "apologised"
+
+
+class Inbound:
+    """Clean, cap, resolve, deliver, or apologise: for one channel."""
+
+    def __init__(
+        self,
+        channel: str,
+        on_new_message: OnNewMessage,
+        settings: Optional[ClinicSettings] = None,
+    ) -> None:
+        self.channel = channel
+        self.on_new_message = on_new_message
+        self.settings = settings or load_settings()
+
+    async def receive(
+        self,
+        app: Any,
+        sender_id: str,
+        text: Any,
+        output: OutputChannel,
+        metadata: Optional[Dict[str, Any]] = None,
+    ) -> Outcome:
+        payloads = assistant_payloads(app)
+        screened = screen_text(
+            text,
+            self.settings.max_message_chars,
+            self.settings.emergency_number,
+            payloads,
+        )
+        if screened.text is None:
+            await self._send(output, sender_id, screened.reply or "")
+            return Outcome.SCREENED
+        resolved, choice = await resolve_reply(app, sender_id, screened.text)
+        kept = keep_metadata(metadata) or {}
+        if choice:
+            # The button's payload, written the way Rasa stores its own.
+            resolved = screen_command(resolved, payloads)
+            kept["selected_option"] = choice
+        message = UserMessage(
+            resolved,
+            output,
+            sender_id,
+            input_channel=self.channel,
+            metadata=kept or None,
+        )
+        return await self.deliver(message)
+
+    async def deliver(self, message: UserMessage) -> Outcome:
+        STORE_FAILURE.set(None)
+        try:
+            await asyncio.wait_for(
+                self.on_new_message(message), timeout=MESSAGE_DEADLINE_SECONDS
+            )
+        except asyncio.CancelledError:
+            raise
+        except asyncio.TimeoutError:
+            logger.error(
+                "%s: message took over %ss", self.channel, MESSAGE_DEADLINE_SECONDS
+            )
+            return await self._apologise(message)
+        except (StoreUnavailable, LockError) as error:
+            logger.warning(
+                "%s: conversation store unavailable: %s", self.channel, error
+            )
+            return await self._apologise(message)
+        except Exception:
+            logger.exception("%s: could not handle a message", self.channel)
+            return await self._apologise(message)
+        if STORE_FAILURE.get() is not None:
+            logger.warning(
+                "%s: conversation store failed during the message", self.channel
+            )
+            return await self._apologise(message)
+        return Outcome.DELIVERED
+
+    async def _apologise(self, message: UserMessage) -> Outcome:
+        await self._send(
+            message.output_channel, message.sender_id, apology(self.settings)
+        )
+        return Outcome.APOLOGISED
+
+    async def _send(self, output: OutputChannel, sender_id: Any, text: str) -> None:
+        try:
+            await output.send_text_message(str(sender_id), text)
+        except Exception:  # the provider is down too: the log is all we have
+            logger.exception("%s: could not send a reply", self.channel)
