@@ -25,7 +25,7 @@ from typing import Any, Optional
 from sanic import Request, response
 from sanic.response import HTTPResponse
 
-from persistence.redaction import install_log_redaction
+from persistence.redaction import install_log_redaction, quiet_library_notices
 
 TOKEN_HEADER = "X-Action-Token"
 OPEN_PATHS = {"/health"}
@@ -90,6 +90,7 @@ def main() -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     install_log_redaction()
+    quiet_library_notices()
     app = build_app(token)
     app.run(host=args.host, port=args.port, workers=1, access_log=False)
     return 0

@@ -240,3 +240,25 @@ def install_log_redaction() -> None:
         logging.setLogRecordFactory(factory)
         logging.captureWarnings(True)
         _installed = True
+
+
+# Installed libraries' notices about their own future changes (click,
+# pyparsing, SQLAlchemy, distutils...) say nothing about this server. Several
+# libraries reset the warning filters as they load, so they are dropped where
+# warnings become log lines; our own code's warnings still show.
+LIBRARY_NOTICE = re.compile(
+    r"/site-packages/\S+:\d+: \w*(DeprecationWarning|PendingDeprecationWarning"
+    r"|MovedIn20Warning):"
+)
+
+
+class LibraryNotices(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not LIBRARY_NOTICE.search(record.getMessage())
+
+
+def quiet_library_notices() -> None:
+    """Keep libraries' deprecation notices out of the server log (idempotent)."""
+    warnings_logger = logging.getLogger("py.warnings")
+    if not any(isinstance(f, LibraryNotices) for f in warnings_logger.filters):
+        warnings_logger.addFilter(LibraryNotices())

@@ -8,13 +8,14 @@ so the adjustments apply whatever channels are configured.
 from __future__ import annotations
 
 from clinic.settings import load_settings
-from persistence.redaction import install_log_redaction
+from persistence.redaction import install_log_redaction, quiet_library_notices
 from runtime.adjustments import apply_all
 
 
 def main() -> None:
     # Before Rasa logs anything: messages may hold personal details.
     install_log_redaction()
+    quiet_library_notices()
     apply_all(load_settings().action_timeout_seconds)
     from rasa.__main__ import main as rasa_main
 

@@ -206,3 +206,30 @@ def test_warnings_go_through_the_redacted_log(restore_log_factory: None) -> None
     assert "Failed to parse arguments in line '/foo my email is [EMAIL]" in output
     assert "jane@example.com" not in output
     assert len(output) < redaction.MAX_LOG_CHARS + 200
+
+
+def test_library_deprecation_notices_stay_out_of_the_log(caplog) -> None:
+    import logging
+    import warnings
+
+    redaction.install_log_redaction()
+    redaction.quiet_library_notices()
+    redaction.quiet_library_notices()  # idempotent
+    notices = logging.getLogger("py.warnings")
+    assert sum(isinstance(f, redaction.LibraryNotices) for f in notices.filters) == 1
+    library = "/x/.venv/lib/python3.10/site-packages/typer/__init__.py"
+    ours = "/x/channels/inbound.py"
+    with caplog.at_level(
+        logging.WARNING, logger="py.warnings"
+    ), warnings.catch_warnings():
+        warnings.simplefilter("always")
+        for path, category in (
+            (library, DeprecationWarning),
+            (library, UserWarning),
+            (ours, DeprecationWarning),
+        ):
+            warnings.warn_explicit("notice", category, path, 1, module="m")
+    logged = [r.getMessage() for r in caplog.records if r.name == "py.warnings"]
+    assert not any(library in m and "DeprecationWarning" in m for m in logged)
+    assert any(library in m and "UserWarning" in m for m in logged)
+    assert any(ours in m for m in logged)
