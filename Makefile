@@ -17,7 +17,7 @@ export ACTION_SERVER_TOKEN
 PYTHON ?= $(shell scripts/find_python.sh)
 
 # The project's packages (pyproject.toml); mypy's list is there too.
-PACKAGES := actions channels clinic components persistence reporting runtime
+PACKAGES := actions channels clinic components persistence reporting runtime safety
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 

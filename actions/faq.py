@@ -20,13 +20,14 @@ from clinic.topics import (
     tell_me_more_payload,
     topic_payload,
 )
+from safety.categories import ALARM_CATEGORIES
 
 RETRIEVAL_INTENT = "faq"
 FULL_DISCLAIMER = "utter_disclaimer_full"
 SHORT_DISCLAIMER = "utter_disclaimer_short"
 # Safety hints whose one action is to call (or text) now: they carry call
 # buttons, and nothing is added after the answer (no disclaimer, no referral).
-URGENT_HINTS = frozenset({"red_flag", "crisis", "crisis_someone_else", "overdose"})
+URGENT_HINTS = frozenset(ALARM_CATEGORIES)
 # "Tell me more": the short answer comes first; this button asks for the full one.
 # Its user turn sets the answer_detail slot (domain.yml, from_intent), so when the
 # action sends utter_faq/<id> again Rasa renders the variation whose condition is

@@ -305,7 +305,8 @@ def screen_text(
         return Screened(reply=empty_reply())
     if len(text) <= max_chars or text in allowed:
         return Screened(text=text)
-    from components.safety import ALARM_CATEGORIES, classify
+    from safety.categories import ALARM_CATEGORIES
+    from safety.detector import classify
 
     urgent = classify(text[:5000]) in ALARM_CATEGORIES
     return Screened(

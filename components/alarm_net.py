@@ -1,6 +1,6 @@
 """The safety detector's second net: a classifier that reads the message as a whole.
 
-The rules (components/safety_rules.yml) know words; patients describe an
+The rules (safety/rules.yml) know words; patients describe an
 emergency in words nobody listed. This net scores each message: a logistic
 regression over all-MiniLM-L6-v2 sentence embeddings (components/embedder.py),
 TF-IDF character 2-5-grams and word 1-2-grams (accents stripped), trained on the alarm intents of the NLU data
@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 
 from components.embedder import default_embedder
 from components.language import ENGLISH, SPANISH, detect_language
-from components.safety import ALARM_CATEGORIES
+from safety.categories import ALARM_CATEGORIES
 
 logger = logging.getLogger(__name__)
 

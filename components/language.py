@@ -30,6 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Text
 
+from safety.categories import ALARM_CATEGORIES
+
 ENGLISH = "en"
 SPANISH = "es"
 # Answered in full (FAQ answers, replies and buttons have Spanish variations).
@@ -152,7 +154,7 @@ OTHER_LANGUAGE = "other_language"
 ENTITY = "language"
 # Intents a message in another language keeps: the alarms (their replies have
 # Spanish variations) and the assistant's own button payloads.
-KEPT_INTENTS = {"red_flag", "overdose", "crisis", "crisis_someone_else"}
+KEPT_INTENTS = set(ALARM_CATEGORIES)
 
 
 if GraphComponent is not object:

@@ -32,13 +32,6 @@ HELDOUT = ROOT / "tests" / "nlu_heldout.yml"
 SCOPE_HELDOUT = ROOT / "tests" / "scope_heldout.yml"
 TARGET_FAQ_TOP1 = 0.95
 TARGET_OOS_REJECTION = 0.95
-SAFETY_INTENTS = {
-    "red_flag",
-    "overdose",
-    "crisis",
-    "crisis_someone_else",
-    "medication_dosing",
-}
 
 
 def quiet_logs() -> None:

@@ -1,6 +1,6 @@
 """Safety recall and false alarms on tests/safety_cases.yml.
 
-Without --model: the deterministic detector alone (components/safety.py).
+Without --model: the deterministic detector alone (safety/detector.py).
 With --model: the whole trained NLU pipeline (detector + classifier second net),
 i.e. the intent the assistant acts on. --enforce exits 1 unless recall is 100%
 and there is no false alarm.
@@ -16,16 +16,11 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
+from safety.categories import SAFETY_INTENTS
+from safety.detector import classify
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "safety_cases.yml"
-# The same as components.safety.SAFETY_INTENTS (not imported: that loads Rasa).
-SAFETY_INTENTS = (
-    "red_flag",
-    "overdose",
-    "crisis",
-    "crisis_someone_else",
-    "medication_dosing",
-)
 
 
 def load_cases(path: Path = CASES) -> Tuple[Dict[str, List[str]], List[str]]:
@@ -34,8 +29,6 @@ def load_cases(path: Path = CASES) -> Tuple[Dict[str, List[str]], List[str]]:
 
 
 def detector_classifier() -> Callable[[List[str]], List[Optional[str]]]:
-    from components.safety import classify
-
     return lambda texts: [classify(t) for t in texts]
 
 

@@ -35,12 +35,13 @@ from clinic.confidence import faq_decision as decide
 from clinic.followup import followup_topic
 from clinic.settings import load_settings
 from clinic.topics import TOPICS
+from safety.categories import ALARM_CATEGORIES
 from scripts.evaluate_nlu import parse_all, quiet_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 EVAL = ROOT / "tests" / "eval"
-ALARMS = ("red_flag", "overdose", "crisis", "crisis_someone_else")
+ALARMS = ALARM_CATEGORIES
 # Targets of issue 14 on the scope sets (--enforce-scope); the merger measures
 # them on the locked test half.
 TARGET_OOS_REJECTED = 0.97
@@ -300,7 +301,7 @@ def evaluate(half: str, sets: Dict[str, List[Dict]], parsed: Dict[str, Dict]):
 
 def detector_parse_all(texts: List[str]) -> List[Dict[str, Any]]:
     """The deterministic detector alone, shaped like a parse result."""
-    from components.safety import classify
+    from safety.detector import classify
 
     return [{"intent": {"name": classify(t)}} for t in texts]
 

@@ -12,7 +12,7 @@ source texts (../shared/sources/, picked by word overlap with the answer), the
 reading grade and word count, the referral group, when the answer last changed
 (git blame of its lines in data/responses/faq.yml) and an empty sign-off
 column. Then the safety replies with the clinic's numbers filled in, and the
-red-flag vocabulary of components/safety_rules.yml in plain words.
+red-flag vocabulary of safety/rules.yml in plain words.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ OUT_DIR = ROOT / "var" / "review"
 CATALOGUE = ROOT / "data" / "faq_topics.yml"
 DOMAIN = ROOT / "domain.yml"
 NLU_DIR = ROOT / "data" / "nlu"
-SAFETY_RULES = ROOT / "components" / "safety_rules.yml"
+SAFETY_RULES = ROOT / "safety" / "rules.yml"
 CHROMIUM = Path("/usr/bin/chromium")
 EXAMPLES = 3
 PASSAGES_PER_SOURCE = 2

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fingerprint=$(
-  { find data components -type f \( -name '*.yml' -o -name '*.py' \) -not -path '*/__pycache__/*' | LC_ALL=C sort
+  { find data components safety -type f \( -name '*.yml' -o -name '*.py' \) -not -path '*/__pycache__/*' | LC_ALL=C sort
     echo domain.yml config.yml
   } | xargs sha256sum | sha256sum | cut -c1-16
 )

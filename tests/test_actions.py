@@ -19,7 +19,7 @@ from actions.faq import (
 from actions.session import ActionSessionStart
 from clinic.settings import load_settings
 from clinic.topics import TOPICS, tell_me_more_payload, topic_payload
-from components.safety import SAFETY_INTENTS
+from safety.categories import SAFETY_INTENTS
 from tests.conftest import faq_message, make_tracker
 
 

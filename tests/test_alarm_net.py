@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.alarm_net import load_examples, plain_meaning, segments
-from components.safety import ALARM_CATEGORIES, SafetyDetector, default_rules
+from components.safety import SafetyDetector
+from safety.categories import ALARM_CATEGORIES
+from safety.detector import default_rules
 
 
 def test_an_alarm_after_a_question_is_scored_on_its_own():

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from channels.fallback import offline_reply
 from channels.guard import MAX_BODY_BYTES, clean_text, read_rest_body, too_long_reply
 from clinic.settings import load_settings
-from components.safety import SAFETY_INTENTS, classify
+from safety.categories import SAFETY_INTENTS
+from safety.detector import classify
 
 
 def body(**fields) -> bytes:

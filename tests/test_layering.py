@@ -16,11 +16,12 @@ from tests.conftest import ROOT
 LEVELS: Dict[str, int] = {
     "persistence": 0,  # storage
     "clinic": 1,  # domain: settings, topics, answer decisions
-    "components": 1,  # domain: the NLU pipeline components
-    "channels": 2,  # transport
-    "actions": 2,  # transport (the action server)
-    "reporting": 2,  # reads storage, names topics
-    "runtime": 3,  # wires everything at server start
+    "safety": 1,  # domain: the safety detector, no Rasa
+    "components": 2,  # the Rasa wrappers of the domain (NLU components)
+    "channels": 3,  # transport
+    "actions": 3,  # transport (the action server)
+    "reporting": 3,  # reads storage, names topics
+    "runtime": 4,  # wires everything at server start
 }
 
 

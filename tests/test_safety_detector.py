@@ -1,10 +1,10 @@
-"""The safety detector (components/safety.py) and its second net."""
+"""The safety detector (safety/detector.py) and its second net (components/safety.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from components.safety import classify, default_rules
+from safety.detector import classify, default_rules
 from scripts.evaluate_safety import detector_classifier, evaluate, load_cases
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from actions.faq import FULL_DISCLAIMER, SHORT_DISCLAIMER
 from clinic.topics import TOPICS
-from components.safety import SAFETY_INTENTS
+from safety.categories import SAFETY_INTENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -95,7 +95,7 @@ def image_command(dockerfile: Path, app: Path) -> List[str]:
 # forgets would still import from the checkout unless checked.
 PROJECT = {
     "actions", "channels", "clinic", "components", "persistence", "reporting",
-    "runtime", "scripts",
+    "runtime", "safety", "scripts",
 }  # fmt: skip
 
 
