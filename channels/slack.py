@@ -149,6 +149,7 @@ class ClinicSlackInput(SlackInput):
         self.limit = SLACK_LIMIT
         self._client: AsyncWebClient | None = None
         self._inbound: Inbound | None = None
+        self._tasks: set[asyncio.Task] = set()  # kept until done (asyncio docs)
 
     def client(self) -> AsyncWebClient:
         if self._client is None:
@@ -191,8 +192,8 @@ class ClinicSlackInput(SlackInput):
         task = asyncio.create_task(
             self._inbound.receive(request.app, str(sender_id or ""), text, output)
         )
-        self._background_tasks.add(task)
-        task.add_done_callback(self._background_tasks.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         return response.text("")
 
     def blueprint(

@@ -17,7 +17,10 @@ Rasa's RedisLockStore reads a ticket list, changes it and writes it back: two
 replicas taking a ticket at the same moment can both believe they hold the
 lock. Here the lock is one Redis key taken atomically (SET NX PX, owner token,
 expiry = Rasa's lock lifetime) and released only by its owner (compare and
-delete). Redis calls don't block the event loop and are retried; when Redis
+delete). Built on Rasa's public LockStore base and its `lock()` context
+manager, the one method Rasa calls (tests/test_lock_store.py checks that on
+every upgrade); the ticket methods, which Rasa's own stores use under
+`lock()`, are refused. Redis calls don't block the event loop and are retried; when Redis
 stays down, LockStoreUnavailable is raised before the message is processed. A
 lock that can't be released because Redis went away expires by itself.
 """
@@ -33,13 +36,20 @@ from typing import Any, AsyncGenerator, Optional, Text
 import redis.asyncio
 import redis.exceptions
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import (
+    DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX,
+    LOCK_LIFETIME,
+    LockError,
+    LockStore,
+)
 from rasa.utils.endpoints import EndpointConfig
 
 from persistence.errors import LockStoreUnavailable, describe, retry_async
 from persistence.identity import stored_sender_id
 
 logger = logging.getLogger(__name__)
+
+TICKETS_REFUSED = "ResilientRedisLockStore locks with lock() only (no ticket list)"
 
 RELEASE_SCRIPT = """
 if redis.call("get", KEYS[1]) == ARGV[1] then
@@ -49,7 +59,19 @@ return 0
 """
 
 
-class ResilientRedisLockStore(RedisLockStore):
+def key_prefix(prefix: Any) -> str:
+    """Rasa's Redis key layout: "<prefix>:lock:" (letters and digits only)."""
+    if prefix is None:
+        return DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX
+    if isinstance(prefix, str) and prefix.isalnum():
+        return f"{prefix}:{DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX}"
+    logger.warning(
+        "Ignored the lock store key_prefix %r: letters and digits only", prefix
+    )
+    return DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX
+
+
+class ResilientRedisLockStore(LockStore):
     """Atomic per-conversation lock in Redis, shared by every Rasa replica."""
 
     def __init__(
@@ -68,19 +90,8 @@ class ResilientRedisLockStore(RedisLockStore):
         self.retry_attempts = int(settings.get("retry_attempts", 3))
         self.retry_backoff = float(settings.get("retry_backoff", 0.25))
         self.poll_interval = float(settings.get("poll_interval", 0.02))
-        super().__init__(
-            host=host,
-            port=port,
-            db=db,
-            username=username,
-            password=password,
-            use_ssl=use_ssl,
-            ssl_certfile=settings.get("ssl_certfile"),
-            ssl_keyfile=settings.get("ssl_keyfile"),
-            ssl_ca_certs=settings.get("ssl_ca_certs"),
-            key_prefix=settings.get("key_prefix"),
-            socket_timeout=socket_timeout,
-        )
+        super().__init__()
+        self.key_prefix = key_prefix(settings.get("key_prefix"))
         ssl_args = (
             {
                 "ssl": True,
@@ -174,3 +185,13 @@ class ResilientRedisLockStore(RedisLockStore):
             yield TicketLock(conversation_id)
         finally:
             await self.release(conversation_id, token)
+
+    # Rasa's ticket API, used only inside Rasa's own lock(): not this store's.
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        raise NotImplementedError(TICKETS_REFUSED)
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        raise NotImplementedError(TICKETS_REFUSED)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        raise NotImplementedError(TICKETS_REFUSED)

@@ -111,3 +111,40 @@ def test_redis_down_raises_quickly_then_recovers(redis_server: RedisServer) -> N
             pass
 
     asyncio.run(across_restart())
+
+
+def test_rasa_calls_only_lock_on_a_lock_store() -> None:
+    """The store implements LockStore.lock() alone: fails if an upgrade calls more."""
+    import re
+    from pathlib import Path
+
+    import rasa
+
+    root = Path(rasa.__file__).parent
+    used = set()
+    for path in root.rglob("*.py"):
+        if "lock_store.py" in path.name or "/tests/" in str(path):
+            continue
+        used |= set(re.findall(r"lock_store\.(\w+)", path.read_text(errors="replace")))
+    # `.type` is read from the endpoint configuration, not from a store.
+    assert used == {"lock", "type"}, used
+
+
+def test_ticket_methods_are_refused_and_keys_keep_rasas_layout() -> None:
+    from rasa.core.lock import TicketLock
+
+    from persistence.locks import key_prefix
+
+    store = ResilientRedisLockStore(host="127.0.0.1", port=1)
+    for call in (
+        lambda: store.get_lock("c"),
+        lambda: store.delete_lock("c"),
+        lambda: store.save_lock(TicketLock("c")),
+    ):
+        with pytest.raises(NotImplementedError):
+            call()
+    assert key_prefix(None) == "lock:"
+    assert key_prefix("clinic1") == "clinic1:lock:"
+    assert key_prefix("bad prefix!") == "lock:"
+    assert store._key("+15551234567").startswith("lock:mutex:")
+    assert "15551234567" not in store._key("+15551234567")

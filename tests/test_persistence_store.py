@@ -241,3 +241,35 @@ def test_a_server_database_needs_the_key_variable(
         RedactingSQLTrackerStore(
             domain=domain, dialect="postgresql", host="127.0.0.1", db="rasa"
         )
+
+
+# What RedactingSQLTrackerStore takes from Rasa's SQLTrackerStore beyond its
+# public interface, as Rasa 3.6.21 has it. An upgrade that changes any of them
+# fails here, not silently in production (an override no longer called, an
+# event stream no longer redacted).
+RASA_INTERNALS = {
+    "SQLTrackerStore._event_query": "(self, session: \"'Session'\", sender_id: "
+    "'Text', fetch_events_from_all_sessions: 'bool') -> \"'Query'\"",
+    "SQLTrackerStore._additional_events": "(self, session: \"'Session'\", "
+    "tracker: 'DialogueStateTracker') -> 'Iterator'",
+    "TrackerStore._stream_new_events": "(self, event_broker: 'EventBroker', "
+    "new_events: 'List[Event]', sender_id: 'Text') -> 'None'",
+    "SQLTrackerStore.session_scope": "(self) -> \"Generator['Session', None, None]\"",
+}
+
+
+def test_the_rasa_internals_the_store_relies_on_are_unchanged() -> None:
+    import inspect
+
+    import rasa.core.tracker_store as rasa_stores
+
+    for dotted, signature in RASA_INTERNALS.items():
+        owner, name = dotted.split(".")
+        assert str(inspect.signature(getattr(getattr(rasa_stores, owner), name))) == (
+            signature
+        ), dotted
+    # Rasa streams events through the method we override, from the base save path.
+    source = inspect.getsource(rasa_stores.TrackerStore.stream_events)
+    assert "self._stream_new_events(" in source
+    query = inspect.getsource(rasa_stores.SQLTrackerStore._retrieve)
+    assert "self._event_query(" in query
