@@ -1,8 +1,10 @@
-"""The one credentials check every messaging connector starts with."""
+"""The credentials checks every messaging connector starts with."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional
+
+from rasa.shared.exceptions import InvalidConfigException
 
 
 def required_credentials(
@@ -13,3 +15,20 @@ def required_credentials(
         channel_class.raise_missing_credentials_exception()
         raise RuntimeError(f"{channel_class.name()}: no credentials")  # not reached
     return credentials
+
+
+def channel_settings(
+    channel_class: Any, credentials: Optional[Dict[str, Any]], names: Iterable[str]
+) -> Dict[str, Any]:
+    """The named settings of a credentials.yml entry (None where absent)."""
+    credentials = required_credentials(channel_class, credentials)
+    return {name: credentials.get(name) for name in names}
+
+
+def require_settings(channel: str, **values: Any) -> None:
+    """InvalidConfigException naming every required setting left empty."""
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise InvalidConfigException(
+            f"{channel}: missing {', '.join(missing)} (see docs/channels.md)"
+        )

@@ -37,7 +37,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.credentials import required_credentials
+from channels.credentials import channel_settings, require_settings
 from channels.formatting import TELEGRAM_LIMIT
 from channels.inbound import Inbound
 from channels.links import WEB, is_link, link_kind
@@ -102,6 +102,9 @@ class ClinicTelegramOutput(FormattedOutput):
         )
 
 
+SETTINGS = ("access_token", "secret_token", "webhook_url", "api_base_url", "max_length")
+
+
 class ClinicTelegramInput(InputChannel):
     """Telegram webhook with a secret token; numbered replies understood."""
 
@@ -111,14 +114,7 @@ class ClinicTelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        credentials = required_credentials(cls, credentials)
-        return cls(
-            access_token=credentials.get("access_token"),
-            secret_token=credentials.get("secret_token"),
-            webhook_url=credentials.get("webhook_url"),
-            api_base_url=credentials.get("api_base_url"),
-            max_length=credentials.get("max_length"),
-        )
+        return cls(**channel_settings(cls, credentials, SETTINGS))
 
     def __init__(
         self,
@@ -128,11 +124,9 @@ class ClinicTelegramInput(InputChannel):
         api_base_url: str | None = None,
         max_length: Any = None,
     ) -> None:
-        if not access_token or not webhook_url:
-            raise InvalidConfigException(
-                "telegram: access_token and webhook_url are required "
-                "(see docs/channels.md)"
-            )
+        require_settings(
+            self.name(), access_token=access_token, webhook_url=webhook_url
+        )
         if not SECRET_FORMAT.fullmatch(str(secret_token or "")):
             raise InvalidConfigException(
                 "telegram: secret_token must be 16-256 characters of A-Z, a-z, "

@@ -35,7 +35,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.credentials import required_credentials
+from channels.credentials import channel_settings, require_settings
 from channels.formatting import SMS_LIMIT, WHATSAPP_LIMIT
 from channels.inbound import Inbound
 from channels.output import FormattedOutput, message_limit
@@ -94,6 +94,16 @@ class _FormParams(dict):
         return self[key]
 
 
+SETTINGS = (
+    "account_sid",
+    "auth_token",
+    "twilio_number",
+    "webhook_base_url",
+    "api_base_url",
+    "max_length",
+)
+
+
 class SignedTwilioInput(InputChannel):
     """Twilio SMS; every request must carry a valid X-Twilio-Signature."""
 
@@ -111,15 +121,7 @@ class SignedTwilioInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        credentials = required_credentials(cls, credentials)
-        return cls(
-            account_sid=credentials.get("account_sid"),
-            auth_token=credentials.get("auth_token"),
-            twilio_number=credentials.get("twilio_number"),
-            webhook_base_url=credentials.get("webhook_base_url"),
-            api_base_url=credentials.get("api_base_url"),
-            max_length=credentials.get("max_length"),
-        )
+        return cls(**channel_settings(cls, credentials, SETTINGS))
 
     def __init__(
         self,
@@ -130,20 +132,13 @@ class SignedTwilioInput(InputChannel):
         api_base_url: str | None = None,
         max_length: Any = None,
     ) -> None:
-        missing = [
-            key
-            for key, value in (
-                ("account_sid", account_sid),
-                ("auth_token", auth_token),
-                ("twilio_number", twilio_number),
-                ("webhook_base_url", webhook_base_url),
-            )
-            if not value
-        ]
-        if missing:
-            raise InvalidConfigException(
-                f"{self.name()}: missing {', '.join(missing)} (see docs/channels.md)"
-            )
+        require_settings(
+            self.name(),
+            account_sid=account_sid,
+            auth_token=auth_token,
+            twilio_number=twilio_number,
+            webhook_base_url=webhook_base_url,
+        )
         if not str(webhook_base_url).startswith(("https://", "http://")):
             raise InvalidConfigException(
                 f"{self.name()}: webhook_base_url must be the public URL Twilio "
