@@ -1,8 +1,8 @@
 """What every incoming message goes through before the assistant sees it.
 
-Used by the REST channel (channels/rest.py), the messaging channels' one
-inbound path (channels/inbound.py) and, through guard_messages, Socket.IO. No
-Rasa imports at module level, so they test fast:
+Used by the REST channel (channels/rest.py) and the one inbound path of every
+other channel (channels/inbound.py). No Rasa imports at module level, so they
+test fast:
 - read_rest_body / parse_rest_body: the JSON body, or a 4xx-worthy error message
 - clean_text: compatibility forms folded (NFKC), control and zero-width
   characters out, so they can neither crash storage nor hide words from the
@@ -14,7 +14,7 @@ Rasa imports at module level, so they test fast:
 - keep_metadata: the only request metadata a channel passes on (and so stores)
 - too_long_reply / empty_reply: the short answers given instead of processing
 - screen_text: all of the above for one message: the text to process, or the
-  reply to give instead; guard_messages applies it to Socket.IO's messages
+  reply to give instead
 """
 
 from __future__ import annotations
@@ -312,31 +312,3 @@ def screen_text(
     return Screened(
         reply=too_long_reply(len(text), max_chars, emergency_number if urgent else None)
     )
-
-
-def guard_messages(
-    on_new_message,
-    max_chars: int,
-    emergency_number: str,
-    payloads: Optional[Collection[str]] = None,
-):
-    """Wrap a channel's on_new_message with the same rules as the REST channel.
-
-    Each message goes through screen_text: empty and over-long messages get a
-    short reply through the channel's own output and are not processed; "/"
-    messages other than the assistant's own payloads are read as words; only
-    the metadata in KEPT_METADATA is passed on.
-    """
-
-    async def guarded(message):
-        screened = screen_text(message.text, max_chars, emergency_number, payloads)
-        if screened.text is not None:
-            message.text = screened.text
-            message.metadata = keep_metadata(message.metadata)
-            return await on_new_message(message)
-        await message.output_channel.send_text_message(
-            message.sender_id, screened.reply
-        )
-        return None
-
-    return guarded

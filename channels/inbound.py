@@ -1,8 +1,8 @@
 """The one path from a messaging connector to the assistant.
 
-Every connector (Twilio SMS and WhatsApp, Telegram, Messenger, Slack) only
-translates its provider's format into (sender, text, output channel) and hands
-the message here, so they all behave the same, in this order:
+Every connector (Socket.IO, Twilio SMS and WhatsApp, Telegram, Messenger,
+Slack) only translates its provider's format into (sender, text, output
+channel) and hands the message here, so they all behave the same, in this order:
 
 1. clean the text (invisible and control characters, NFKC) and cap its length;
    an over-long message that reports an emergency is still told to call
@@ -13,9 +13,8 @@ the message here, so they all behave the same, in this order:
    clinic's apology (clinic/replies.py) through the same channel: never
    silence, never a provider-facing 500 that makes the provider retry.
 
-REST and Socket.IO answer within their own request or socket, so they apply
-steps 1 and 4 themselves with the same functions (channels/rest.py,
-channels/socketio.py).
+REST answers within its own HTTP request, so it applies steps 1 and 4 itself
+with the same functions (channels/rest.py): its apology is the response body.
 """
 
 from __future__ import annotations

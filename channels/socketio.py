@@ -56,7 +56,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.guard import MAX_BODY_BYTES, chosen_language, guard_messages
+from channels.guard import MAX_BODY_BYTES, chosen_language
+from channels.inbound import Inbound
 from channels.output import LinkSafeOutput
 
 logger = logging.getLogger(__name__)
@@ -321,12 +322,8 @@ class GuardedSocketIOInput(SocketIOInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        from clinic.settings import load_settings
-
-        settings = load_settings()
-        guarded = guard_messages(
-            on_new_message, settings.max_message_chars, settings.emergency_number
-        )
+        # Clean, cap, deliver, or apologise on the socket (channels/inbound.py).
+        inbound = Inbound(self.name(), on_new_message)
         sio = socketio_server(self.allowed_origins)
         self.sio = sio  # for get_output_channel
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
@@ -391,14 +388,13 @@ class GuardedSocketIOInput(SocketIOInput):
                 # set: nothing to answer (REST answers a missing message with a 400).
                 logger.debug("Socket %s sent a message without text; ignored", sid)
                 return
-            message = UserMessage(
+            await inbound.receive(
+                None,  # no numbered options on the web: the widget has buttons
+                sender_id,
                 text,
                 LinkSafeOutput(SocketIOOutput(sio, self.bot_message_evt)),
-                sender_id,
-                input_channel=self.name(),
                 # Of the client's metadata, only the language the visitor chose.
-                metadata=chosen_language(data.get(self.metadata_key or "metadata")),
+                chosen_language(data.get(self.metadata_key or "metadata")),
             )
-            await guarded(message)
 
         return webhook

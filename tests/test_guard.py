@@ -160,14 +160,14 @@ def _run(coro):
 def test_channel_guard_answers_long_and_empty_messages_itself():
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from channels.guard import guard_messages
+    from tests.support.inbound import guarded_by_inbound
 
     seen = []
 
     async def on_new_message(message):
         seen.append(message.text)
 
-    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    guarded = guarded_by_inbound(on_new_message)
     out = CollectingOutputChannel()
     _run(guarded(UserMessage("does t\u200bens help", out, "s")))
     _run(guarded(UserMessage("   ", out, "s")))
@@ -180,14 +180,14 @@ def test_channel_guard_answers_long_and_empty_messages_itself():
 def test_channel_guard_caps_messages_starting_with_a_slash():
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from channels.guard import guard_messages
+    from tests.support.inbound import guarded_by_inbound
 
     seen = []
 
     async def on_new_message(message):
         seen.append(message.text)
 
-    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    guarded = guarded_by_inbound(on_new_message)
     out = CollectingOutputChannel()
     _run(guarded(UserMessage("/" + "x" * 1_100_000, out, "s")))
     _run(guarded(UserMessage('/faq{"faq_topic":"pt_timeline"}', out, "s")))
@@ -323,14 +323,14 @@ def test_a_web_client_passes_on_only_the_chosen_language():
 def test_channel_guard_screens_slashes_and_metadata():
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from channels.guard import guard_messages
+    from tests.support.inbound import guarded_by_inbound
 
     seen = []
 
     async def on_new_message(message):
         seen.append((message.text, message.metadata))
 
-    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    guarded = guarded_by_inbound(on_new_message)
     out = CollectingOutputChannel()
     meta = {"users": ["U1"], "selected_option": {"reply": "1"}}
     _run(guarded(UserMessage(ATTACK, out, "s", metadata=meta)))

@@ -505,14 +505,33 @@ async def test_the_guard_leaves_each_channels_own_link_buttons():
     keep their own link and call buttons, so the guard must not wrap them."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-    from channels.guard import guard_messages
+    from tests.support.inbound import guarded_by_inbound
 
     seen: list[Any] = []
 
     async def on_new_message(message: UserMessage) -> None:
         seen.append(message.output_channel)
 
-    guarded = guard_messages(on_new_message, max_chars=1000, emergency_number="911")
+    guarded = guarded_by_inbound(on_new_message)
     output = CollectingOutputChannel()
     await guarded(UserMessage("hello", output, "s"))
     assert seen == [output]
+
+
+@pytest.mark.asyncio
+async def test_a_failed_delivery_is_answered_with_the_apology() -> None:
+    """A store outage (or any error) on any inbound channel: the apology, not silence."""
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from channels.inbound import Outcome
+    from clinic.replies import apology
+    from persistence.errors import TrackerStoreUnavailable
+    from tests.support.inbound import guarded_by_inbound
+
+    async def store_down(message: UserMessage) -> None:
+        raise TrackerStoreUnavailable("tracker store read failed")
+
+    output = CollectingOutputChannel()
+    outcome = await guarded_by_inbound(store_down)(UserMessage("hello", output, "s"))
+    assert outcome == Outcome.APOLOGISED
+    assert [m["text"] for m in output.messages] == [apology()]

@@ -452,7 +452,7 @@ def check_fault(
     capsys: pytest.CaptureFixture,
     store: str,
 ) -> None:
-    from channels.rest import apology_text
+    from clinic.replies import apology
     from clinic.settings import load_settings
 
     turns = [t for c in conversations for t in c.turns if t.phase == phase]
@@ -464,8 +464,8 @@ def check_fault(
     assert set(kinds) <= {"answer", "apology"}, kinds
     assert apologies, f"no apology seen while {store} was down: {kinds}"
     phone = load_settings().phone
-    assert all(t.texts == [apology_text()] for t in apologies)
-    assert phone in apology_text()
+    assert all(t.texts == [apology()] for t in apologies)
+    assert phone in apology()
     # Apologies only around the outage: before the restart, or while the
     # replicas' retries and reconnects catch up just after it.
     grace = 5.0
