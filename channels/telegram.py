@@ -52,10 +52,11 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 async def close_session(bot: Bot) -> None:
-    """Close the bot's HTTP session (Bot.close is deprecated in aiogram 2)."""
-    session = getattr(bot, "_session", None)
-    if session is not None and not session.closed:
-        await session.close()
+    """Close the bot's HTTP session (Bot.close is deprecated in aiogram 2).
+
+    Through the public `session` property, which opens one if there is none:
+    closing a fresh, unused session costs nothing."""
+    await bot.session.close()
 
 
 class ClinicTelegramOutput(FormattedOutput):
