@@ -18,7 +18,7 @@ replicas taking a ticket at the same moment can both believe they hold the
 lock. Here the lock is one Redis key taken atomically (SET NX PX, owner token,
 expiry = Rasa's lock lifetime) and released only by its owner (compare and
 delete). Built on Rasa's public LockStore base and its `lock()` context
-manager, the one method Rasa calls (tests/test_lock_store.py checks that on
+manager, the one method Rasa calls (tests/persistence/test_lock_store.py checks that on
 every upgrade); the ticket methods, which Rasa's own stores use under
 `lock()`, are refused. Redis calls don't block the event loop and are retried; when Redis
 stays down, LockStoreUnavailable is raised before the message is processed. A

@@ -130,8 +130,8 @@ def test_strict_tracker_store_keeps_failures_visible(tmp_path, monkeypatch) -> N
 def test_server_hooks_reach_the_app_whatever_the_channels(monkeypatch) -> None:
     """The listeners and /ready go on the app Rasa builds, with no channel at all.
 
-    (What they do on a running server: tests/test_hardening_live.py and
-    tests/test_security_live.py, which start it through `python -m runtime`.)
+    (What they do on a running server: tests/live/test_hardening_live.py and
+    tests/live/test_security_live.py, which start it through `python -m runtime`.)
     """
     import rasa.core.run as rasa_run
     from sanic import Sanic

@@ -275,7 +275,7 @@ def test_tell_me_more_sends_the_same_response_and_resets_the_slot(dispatcher, se
     events = run(ActionTellMeMore(settings), dispatcher, tracker)
 
     # Rasa renders utter_faq/tens with answer_detail=full: the full variation
-    # (tests/test_answer_detail.py runs that part of Rasa).
+    # (tests/actions/test_answer_detail.py runs that part of Rasa).
     assert responses(dispatcher) == [
         "utter_faq/tens",
         "utter_disclaimer_short",

@@ -55,7 +55,7 @@ def test_a_missing_setting_is_named(tmp_path: Path):
 
 
 def test_another_settings_file_can_be_chosen(tmp_path: Path):
-    source = Path(__file__).resolve().parent.parent / "clinic.yml"
+    source = Path(__file__).resolve().parents[2] / "clinic.yml"
     other = tmp_path / "other.yml"
     other.write_text(source.read_text().replace("Riverside", "Lakeside"))
     settings = load_settings(environ={"CLINIC_SETTINGS_FILE": str(other)})
@@ -67,7 +67,7 @@ def test_domain_fallback_values_match_clinic_yml():
     import yaml
 
     domain = yaml.safe_load(
-        (Path(__file__).resolve().parent.parent / "domain.yml").read_text()
+        (Path(__file__).resolve().parents[2] / "domain.yml").read_text()
     )
     for slot, value in load_settings(environ={}).slot_values().items():
         assert domain["slots"][slot]["initial_value"] == value, slot
@@ -114,7 +114,7 @@ def test_spanish_replies_use_the_spanish_settings():
     import yaml
 
     domain = yaml.safe_load(
-        (Path(__file__).resolve().parent.parent / "domain.yml").read_text()
+        (Path(__file__).resolve().parents[2] / "domain.yml").read_text()
     )
     spanish = [
         variation["text"]

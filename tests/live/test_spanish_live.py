@@ -9,12 +9,12 @@ import yaml
 
 from clinic.settings import load_settings
 from components.language import detect_language
-from tests.test_rest_live import texts
+from tests.channels.test_rest_live import texts
 
 pytestmark = pytest.mark.live
 
 CLINIC = load_settings(environ={})
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def spanish_short(topic: str) -> str:

@@ -13,7 +13,7 @@ import yaml
 from components import embedder as embedder_module
 from components.embedder import EmbedderError, SentenceEmbedder, basic_tokens
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from persistence.errors import STORE_FAILURE, TrackerStoreUnavailable
 from persistence.identity import stored_sender_id
 from persistence.redacting import RedactingSQLTrackerStore
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PII = "my email is jane@example.com and phone 555-123-4567"
 
 

@@ -21,7 +21,7 @@ from persistence.identity import stored_sender_id
 from persistence.redacting import RedactingSQLTrackerStore
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = ["-m", "persistence.purge"]
 DAY = 86400
 

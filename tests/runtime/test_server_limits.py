@@ -1,5 +1,5 @@
 """HTTP limits and small leaks, without a model: Sanic's config, the action
-server and the demo server (tests/test_attacks_live.py replays the same
+server and the demo server (tests/live/test_attacks_live.py replays the same
 attacks against the full assistant)."""
 
 from __future__ import annotations

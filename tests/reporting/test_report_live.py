@@ -1,6 +1,6 @@
 """make report on a throw-away PostgreSQL server (Chromium: tests/browser/test_report_pages.py).
 
-    .venv/bin/python -m pytest -m live tests/test_report_live.py
+    .venv/bin/python -m pytest -m live tests/reporting/test_report_live.py
 
 The same generated history (tests/conftest.py `history_db`, 5,000 conversations)
 is written to SQLite and to PostgreSQL; the two reports must be the same page.
@@ -24,7 +24,7 @@ from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
 pytestmark = pytest.mark.live
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = ["-m", "reporting"]
 PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
 FOOTER = re.compile(r"<footer>.*?</footer>", re.S)

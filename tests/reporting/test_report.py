@@ -4,7 +4,7 @@ The history (tests/conftest.py `history_db`) is 5,000 conversations over 60
 days on every channel, written straight into a SQLite tracker store by
 tests/support/history.py, which returns each conversation as it wrote it. The
 expected figures below are computed from that record alone, not with the
-report's code. No server, no browser: tests/test_report_live.py has those.
+report's code. No server, no browser: tests/reporting/test_report_live.py has those.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END
 from tests.support.history import CHANNEL_WEIGHTS, GAP_THEMES, History
 from tests.support.live import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = ["-m", "reporting"]
 UTC = ZoneInfo("UTC")
 FIRST, LAST = date(2026, 8, 1), date(2026, 9, 29)
