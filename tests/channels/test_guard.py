@@ -195,18 +195,40 @@ def test_channel_guard_caps_messages_starting_with_a_slash():
     assert "1,100,000 characters" in out.messages[0]["text"]
 
 
-def test_guarded_socketio_channel_builds_with_the_guard():
+def test_socketio_messages_go_through_the_inbound_path():
+    """A hidden character can't hide an emergency on the socket, and an
+    over-long message is answered on the socket without reaching the assistant."""
     from channels.socketio import GuardedSocketIOInput
 
     channel = GuardedSocketIOInput.from_credentials(
-        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered"}
+        {
+            "user_message_evt": "user_uttered",
+            "bot_message_evt": "bot_uttered",
+            "session_persistence": False,
+        }
     )
     assert channel.name() == "socketio"
+    seen = []
 
     async def on_new_message(message):
-        return None
+        seen.append((message.text, message.sender_id, message.metadata))
 
-    assert channel.blueprint(on_new_message) is not None
+    channel.blueprint(on_new_message)
+    emitted = []
+
+    async def emit(event, data=None, **kwargs):
+        emitted.append((event, data, kwargs.get("room")))
+
+    channel.sio.emit = emit
+    handler = channel.sio.handlers["/"]["user_uttered"]
+    hidden = "my face is droo\u200bping"
+    _run(handler("sid-1", {"message": hidden, "metadata": {"language": "es", "x": 1}}))
+    assert seen == [("my face is drooping", "sid-1", {"language": "es"})]
+    _run(handler("sid-1", {"message": "chest pain " * 1000}))
+    assert len(seen) == 1
+    assert emitted and emitted[-1][0] == "bot_uttered"
+    assert emitted[-1][2] == "sid-1"
+    assert "If this is an emergency, call" in emitted[-1][1]["text"]
 
 
 def test_offline_answer_fills_the_clinics_numbers():
