@@ -21,7 +21,7 @@ PACKAGES := actions channels clinic components persistence reporting runtime saf
 # -rs: every skipped test says why; under CI=true a skip fails the run (tests/conftest.py).
 PYTEST := $(BIN)/python -m pytest -q -rs
 
-.PHONY: help install train validate lint check test test-unit test-stories eval-heldout eval-scope test-live test-browser eval bench bench-report report review-sheet run purge-conversations forget-conversation clean
+.PHONY: help install train validate lint check test test-unit test-widget test-stories eval-heldout eval-scope test-live test-browser eval bench bench-report report review-sheet run purge-conversations forget-conversation clean
 
 help:
 	@echo "make run       set up if needed, train if needed, start the assistant"
@@ -31,6 +31,7 @@ help:
 	@echo "make train     train a model if the data, domain or config changed"
 	@echo "make validate  rasa data validate, failing on warnings"
 	@echo "make test-browser  the chat widget in headless Chromium"
+	@echo "make test-widget   the widget's pure helpers under node --test"
 	@echo "make lint      black, ruff and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
 	@echo "make bench     speed and memory, ours vs Rasa's default recipe (runs bench-report first)"
@@ -71,6 +72,10 @@ lint: install
 test-unit: install
 	$(PYTEST) -m "not live" tests --ignore=tests/browser
 
+# The widget's pure helpers (widget/widget.js) under Node's own test runner.
+test-widget:
+	node --test tests/widget
+
 test-stories: train
 	$(RASA) test core --model "$$(scripts/train_if_needed.sh --print)" \
 	  --stories tests/test_stories.yml --fail-on-prediction-errors --out var/results/core
@@ -102,10 +107,10 @@ test-browser: train
 	$(PYTEST) tests/browser
 
 # The fast loop while working (a few minutes once a model exists).
-check: lint validate test-unit test-stories eval-heldout
+check: lint validate test-unit test-widget test-stories eval-heldout
 	@echo "make check: passed (make test runs the live and browser suites too)"
 
-test: lint validate test-unit test-stories eval-heldout test-live test-browser
+test: lint validate test-unit test-widget test-stories eval-heldout test-live test-browser
 	@echo "make test: all checks passed"
 
 eval: train

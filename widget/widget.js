@@ -24,7 +24,201 @@
 (function () {
   "use strict";
 
+  // --- pure helpers, no DOM: also loaded by node --test (tests/widget/) ------
+  var core = (function () {
+    var DIAL_LINK = /^(tel|sms):(\+?[0-9]{2,15})$/i;
+
+    function httpUrl(value, base) {
+      // The URL if it is http(s), else null (javascript:, data:, relative junk...).
+      try {
+        var url = new URL(String(value), base);
+        return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+      } catch (e) {
+        return null;
+      }
+    }
+
+    function fill(template, values) {
+      return template.replace(/\{(\w+)\}/g, function (all, key) {
+        return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
+      });
+    }
+
+    function languageOf(value) {
+      // "en" or "es" for an English or Spanish language tag (en, en-US, es-MX...), else null.
+      var m = /^(en|es)(?:[-_]|$)/i.exec(String(value || "").trim());
+      return m ? m[1].toLowerCase() : null;
+    }
+
+    function parseSuggestions(raw) {
+      if (!raw) return [];
+      var items = [];
+      if (/^\s*\[/.test(raw)) {
+        try {
+          items = JSON.parse(raw);
+        } catch (e) {
+          items = [];
+        }
+      } else {
+        items = raw.split("|");
+      }
+      var out = [];
+      for (var i = 0; i < items.length && out.length < 6; i++) {
+        var item = items[i];
+        if (typeof item === "string" && item.trim()) {
+          out.push({ title: item.trim(), payload: item.trim() });
+        } else if (item && typeof item.title === "string" && item.title.trim()) {
+          out.push({
+            title: item.title.trim(),
+            payload: typeof item.payload === "string" && item.payload ? item.payload : item.title.trim(),
+          });
+        }
+      }
+      return out;
+    }
+
+    function parseHex(hex) {
+      var m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
+      if (!m) return null;
+      var h = m[1].length === 3 ? m[1].replace(/(.)/g, "$1$1") : m[1];
+      return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+    }
+
+    function toHex(rgb) {
+      return (
+        "#" +
+        rgb
+          .map(function (c) {
+            var s = Math.round(Math.max(0, Math.min(255, c))).toString(16);
+            return s.length === 1 ? "0" + s : s;
+          })
+          .join("")
+      );
+    }
+
+    function luminance(rgb) {
+      var c = rgb.map(function (v) {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    }
+
+    function contrast(a, b) {
+      var la = luminance(a);
+      var lb = luminance(b);
+      return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+    }
+
+    function mix(a, b, weightA) {
+      return [0, 1, 2].map(function (i) {
+        return a[i] * weightA + b[i] * (1 - weightA);
+      });
+    }
+
+    function palette(hex) {
+      var white = [255, 255, 255];
+      var primary = parseHex(hex) || parseHex("#0b5f73");
+      // White text on the primary colour, and primary text on its light tint,
+      // must both reach 4.5:1: darken a light brand colour until they do.
+      for (var i = 0; i < 40; i++) {
+        var soft = mix(primary, white, 0.1);
+        if (contrast(primary, white) >= 4.6 && contrast(primary, soft) >= 4.6) break;
+        primary = primary.map(function (c) {
+          return c * 0.96;
+        });
+      }
+      return {
+        primary: toHex(primary),
+        primaryDark: toHex(mix(primary, [0, 0, 0], 0.8)),
+        primarySoft: toHex(mix(primary, white, 0.1)),
+        primaryBorder: toHex(mix(primary, white, 0.45)),
+      };
+    }
+
+    function linkTarget(value) {
+      // The href of a link button: http(s), or tel:/sms: with a dialable number.
+      var text = String(value).trim();
+      var dial = DIAL_LINK.exec(text);
+      if (dial) return dial[1].toLowerCase() + ":" + dial[2];
+      var url = httpUrl(text);
+      return url ? url.href : null;
+    }
+
+    function linkKind(href) {
+      // "call", "text" or "web".
+      var scheme = String(href).slice(0, 4).toLowerCase();
+      return scheme === "tel:" ? "call" : scheme === "sms:" ? "text" : "web";
+    }
+
+    function cleanButtons(buttons) {
+      var out = [];
+      if (!Array.isArray(buttons)) return out;
+      for (var i = 0; i < buttons.length && out.length < 8; i++) {
+        var b = buttons[i];
+        if (!b || typeof b.title !== "string" || !b.title.trim()) continue;
+        var entry = { title: b.title.slice(0, 200) };
+        if (b.url !== undefined && b.url !== null && b.url !== "") {
+          // A link, whatever else it holds: never a payload sent back to the
+          // assistant. A link to anything but http(s), tel: or sms: is dropped.
+          var link = typeof b.url === "string" ? linkTarget(b.url) : null;
+          if (!link) continue;
+          entry.url = link;
+        } else if (typeof b.payload === "string" && b.payload) {
+          entry.payload = b.payload.slice(0, 1000);
+        } else continue;
+        out.push(entry);
+      }
+      return out;
+    }
+
+    function callLinks(m) {
+      // The call and text buttons of a bot message: they make it an alert.
+      if (!m || m.from !== "bot") return [];
+      return (m.buttons || []).filter(function (b) {
+        return b.url && linkKind(b.url) !== "web";
+      });
+    }
+
+    return {
+      httpUrl: httpUrl,
+      fill: fill,
+      languageOf: languageOf,
+      parseSuggestions: parseSuggestions,
+      parseHex: parseHex,
+      toHex: toHex,
+      luminance: luminance,
+      contrast: contrast,
+      mix: mix,
+      palette: palette,
+      linkTarget: linkTarget,
+      linkKind: linkKind,
+      cleanButtons: cleanButtons,
+      callLinks: callLinks,
+    };
+  })();
+
+  // Under Node (the tests), the helpers are all there is.
+  if (typeof window === "undefined" && typeof module === "object" && module && module.exports) {
+    module.exports = core;
+    return;
+  }
+
   if (window.ClinicChat && window.ClinicChat.version) return; // loaded twice
+  var httpUrl = core.httpUrl,
+    fill = core.fill,
+    languageOf = core.languageOf,
+    parseSuggestions = core.parseSuggestions,
+    parseHex = core.parseHex,
+    toHex = core.toHex,
+    luminance = core.luminance,
+    contrast = core.contrast,
+    mix = core.mix,
+    palette = core.palette,
+    linkTarget = core.linkTarget,
+    linkKind = core.linkKind,
+    cleanButtons = core.cleanButtons,
+    callLinks = core.callLinks;
 
   var VERSION = "1.0.0";
   var STORAGE_VERSION = 1;
@@ -54,15 +248,6 @@
       : String(value).trim();
   }
 
-  function httpUrl(value, base) {
-    // The URL if it is http(s), else null (javascript:, data:, relative junk...).
-    try {
-      var url = new URL(String(value), base);
-      return url.protocol === "http:" || url.protocol === "https:" ? url : null;
-    } catch (e) {
-      return null;
-    }
-  }
 
   var serverUrl = httpUrl(option("server", ""), scriptUrl) || httpUrl(".", scriptUrl);
   var server = serverUrl ? serverUrl.href.replace(/\/+$/, "") : "";
@@ -143,17 +328,7 @@
     },
   };
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
-    });
-  }
 
-  function languageOf(value) {
-    // "en" or "es" for an English or Spanish language tag (en, en-US, es-MX...), else null.
-    var m = /^(en|es)(?:[-_]|$)/i.exec(String(value || "").trim());
-    return m ? m[1].toLowerCase() : null;
-  }
 
   function browserLanguage() {
     // The first of the browser's languages that is English or Spanish decides.
@@ -173,32 +348,6 @@
 
   var title = option("title", STRINGS.en.title);
 
-  function parseSuggestions(raw) {
-    if (!raw) return [];
-    var items = [];
-    if (/^\s*\[/.test(raw)) {
-      try {
-        items = JSON.parse(raw);
-      } catch (e) {
-        items = [];
-      }
-    } else {
-      items = raw.split("|");
-    }
-    var out = [];
-    for (var i = 0; i < items.length && out.length < 6; i++) {
-      var item = items[i];
-      if (typeof item === "string" && item.trim()) {
-        out.push({ title: item.trim(), payload: item.trim() });
-      } else if (item && typeof item.title === "string" && item.title.trim()) {
-        out.push({
-          title: item.title.trim(),
-          payload: typeof item.payload === "string" && item.payload ? item.payload : item.title.trim(),
-        });
-      }
-    }
-    return out;
-  }
 
   function clinicTexts(lang) {
     // The texts a clinic may set, in one language: data-title (English) or
@@ -240,64 +389,11 @@
 
   // --- colours: keep the primary colour readable (WCAG AA, 4.5:1) -----------
 
-  function parseHex(hex) {
-    var m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
-    if (!m) return null;
-    var h = m[1].length === 3 ? m[1].replace(/(.)/g, "$1$1") : m[1];
-    return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
-  }
 
-  function toHex(rgb) {
-    return (
-      "#" +
-      rgb
-        .map(function (c) {
-          var s = Math.round(Math.max(0, Math.min(255, c))).toString(16);
-          return s.length === 1 ? "0" + s : s;
-        })
-        .join("")
-    );
-  }
 
-  function luminance(rgb) {
-    var c = rgb.map(function (v) {
-      v /= 255;
-      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-    });
-    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-  }
 
-  function contrast(a, b) {
-    var la = luminance(a);
-    var lb = luminance(b);
-    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
-  }
 
-  function mix(a, b, weightA) {
-    return [0, 1, 2].map(function (i) {
-      return a[i] * weightA + b[i] * (1 - weightA);
-    });
-  }
 
-  function palette(hex) {
-    var white = [255, 255, 255];
-    var primary = parseHex(hex) || parseHex("#0b5f73");
-    // White text on the primary colour, and primary text on its light tint,
-    // must both reach 4.5:1: darken a light brand colour until they do.
-    for (var i = 0; i < 40; i++) {
-      var soft = mix(primary, white, 0.1);
-      if (contrast(primary, white) >= 4.6 && contrast(primary, soft) >= 4.6) break;
-      primary = primary.map(function (c) {
-        return c * 0.96;
-      });
-    }
-    return {
-      primary: toHex(primary),
-      primaryDark: toHex(mix(primary, [0, 0, 0], 0.8)),
-      primarySoft: toHex(mix(primary, white, 0.1)),
-      primaryBorder: toHex(mix(primary, white, 0.45)),
-    };
-  }
 
   // --- storage ---------------------------------------------------------------
 
@@ -382,51 +478,10 @@
   }
 
   // Call and text links hold the dialable form: digits, a leading + allowed.
-  var DIAL_LINK = /^(tel|sms):(\+?[0-9]{2,15})$/i;
 
-  function linkTarget(value) {
-    // The href of a link button: http(s), or tel:/sms: with a dialable number.
-    var text = String(value).trim();
-    var dial = DIAL_LINK.exec(text);
-    if (dial) return dial[1].toLowerCase() + ":" + dial[2];
-    var url = httpUrl(text);
-    return url ? url.href : null;
-  }
 
-  function linkKind(href) {
-    // "call", "text" or "web".
-    var scheme = String(href).slice(0, 4).toLowerCase();
-    return scheme === "tel:" ? "call" : scheme === "sms:" ? "text" : "web";
-  }
 
-  function cleanButtons(buttons) {
-    var out = [];
-    if (!Array.isArray(buttons)) return out;
-    for (var i = 0; i < buttons.length && out.length < 8; i++) {
-      var b = buttons[i];
-      if (!b || typeof b.title !== "string" || !b.title.trim()) continue;
-      var entry = { title: b.title.slice(0, 200) };
-      if (b.url !== undefined && b.url !== null && b.url !== "") {
-        // A link, whatever else it holds: never a payload sent back to the
-        // assistant. A link to anything but http(s), tel: or sms: is dropped.
-        var link = typeof b.url === "string" ? linkTarget(b.url) : null;
-        if (!link) continue;
-        entry.url = link;
-      } else if (typeof b.payload === "string" && b.payload) {
-        entry.payload = b.payload.slice(0, 1000);
-      } else continue;
-      out.push(entry);
-    }
-    return out;
-  }
 
-  function callLinks(m) {
-    // The call and text buttons of a bot message: they make it an alert.
-    if (!m || m.from !== "bot") return [];
-    return (m.buttons || []).filter(function (b) {
-      return b.url && linkKind(b.url) !== "web";
-    });
-  }
 
   function loadState() {
     var raw = storage.get(config.storageKey);
