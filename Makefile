@@ -32,7 +32,7 @@ help:
 	@echo "make validate  rasa data validate, failing on warnings"
 	@echo "make test-browser  the chat widget in headless Chromium"
 	@echo "make test-widget   the widget's pure helpers under node --test"
-	@echo "make lint      black, ruff and the secret check"
+	@echo "make lint      black, ruff, mypy, ESLint (widget) and the secret check"
 	@echo "make eval      NLU report: held-out accuracy, confusions, 5-fold CV"
 	@echo "make bench     speed and memory, ours vs Rasa's default recipe (runs bench-report first)"
 	@echo "make bench-report  time and peak memory of make report at 100,000 conversations"
@@ -66,6 +66,9 @@ lint: install
 	$(BIN)/black --check $(PACKAGES) scripts tests
 	$(BIN)/ruff check $(PACKAGES) scripts tests
 	$(BIN)/mypy
+	# The widget: ESLint (eslint.config.js), pinned in scripts/install_eslint.sh.
+	scripts/install_eslint.sh
+	NODE_PATH=.cache/eslint/node_modules .cache/eslint/node_modules/.bin/eslint widget tests/widget eslint.config.js
 	$(BIN)/python scripts/check_secrets.py
 
 # Fast tests: actions, settings, knowledge base, safety detector (no model needed).

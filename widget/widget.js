@@ -209,13 +209,7 @@
     fill = core.fill,
     languageOf = core.languageOf,
     parseSuggestions = core.parseSuggestions,
-    parseHex = core.parseHex,
-    toHex = core.toHex,
-    luminance = core.luminance,
-    contrast = core.contrast,
-    mix = core.mix,
     palette = core.palette,
-    linkTarget = core.linkTarget,
     linkKind = core.linkKind,
     cleanButtons = core.cleanButtons,
     callLinks = core.callLinks;
