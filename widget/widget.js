@@ -701,7 +701,11 @@
   var queue = [];
   var busy = false;
 
-  function build() {
+  var PANEL_ID = "cw-panel";
+  var TITLE_ID = "cw-title";
+
+  function buildHost() {
+    // The page's element, its colours, and a shadow root with the stylesheet.
     host = el("div", { id: "clinic-chat-widget", "data-clinic-chat": VERSION });
     var colors = palette(config.primaryColor);
     host.style.setProperty("--cw-primary", colors.primary);
@@ -723,14 +727,9 @@
     link.addEventListener("error", show);
     setTimeout(show, 4000);
     root.appendChild(link);
+  }
 
-    var wrap = el("div", { className: "cw-root cw-" + config.position });
-    ui.wrap = wrap;
-    root.appendChild(wrap);
-
-    var panelId = "cw-panel";
-    var titleId = "cw-title";
-
+  function buildLauncher() {
     ui.launcherLabel = el("span", { className: "cw-launcher-label" });
     ui.launcher = el(
       "button",
@@ -738,7 +737,7 @@
         type: "button",
         className: "cw-launcher",
         "aria-expanded": "false",
-        "aria-controls": panelId,
+        "aria-controls": PANEL_ID,
         "aria-haspopup": "dialog",
       },
       [icon("chat", true), ui.launcherLabel]
@@ -747,6 +746,9 @@
       open(true);
     });
 
+  }
+
+  function buildHeader() {
     ui.startOver = el("button", { type: "button", className: "cw-header-button cw-start-over" }, [
       icon("restart"),
       said("span", "startOver"),
@@ -765,14 +767,18 @@
       setLanguage(lang === "es" ? "en" : "es");
     });
 
-    ui.title = el("h2", { id: titleId, className: "cw-title" });
+    ui.title = el("h2", { id: TITLE_ID, className: "cw-title" });
     ui.subtitle = el("p", { className: "cw-subtitle" });
     var header = el("div", { className: "cw-header" }, [
       ui.title,
       el("div", { className: "cw-header-sub" }, [ui.subtitle, ui.language]),
       el("div", { className: "cw-header-actions" }, [ui.startOver, ui.close]),
     ]);
+    return header;
+  }
 
+  function buildConfirm() {
+    // "Start over?" asked inside the panel.
     ui.confirmYes = said("button", "startOver", { type: "button", className: "cw-button cw-button-primary" });
     ui.confirmNo = said("button", "cancel", { type: "button", className: "cw-button" });
     ui.confirm = el("div", { className: "cw-confirm", role: "group", "aria-labelledby": "cw-confirm-text", hidden: true }, [
@@ -786,15 +792,10 @@
       hideConfirm(true);
     });
 
-    ui.log = el("div", {
-      className: "cw-log",
-      role: "log",
-      "aria-live": "polite",
-      "aria-relevant": "additions",
-      "data-i18n-label": "conversation",
-      tabindex: "0",
-    });
+  }
 
+  function buildComposer() {
+    // The text box, the send button, the pinned call buttons and the notice.
     ui.input = el("textarea", {
       id: "cw-input",
       className: "cw-input",
@@ -831,19 +832,30 @@
     // scrolled out of view (see updatePinned).
     ui.pinned = el("div", { className: "cw-pinned", role: "region", "data-i18n-label": "alert", hidden: true });
     ui.notice = el("p", { className: "cw-notice" });
+  }
+
+  function buildPanel() {
+    ui.log = el("div", {
+      className: "cw-log",
+      role: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "data-i18n-label": "conversation",
+      tabindex: "0",
+    });
 
     ui.panel = el(
       "div",
       {
-        id: panelId,
+        id: PANEL_ID,
         className: "cw-panel",
         role: "dialog",
         "aria-modal": "false",
-        "aria-labelledby": titleId,
+        "aria-labelledby": TITLE_ID,
         hidden: true,
       },
       [
-        header,
+        buildHeader(),
         ui.confirm,
         ui.log,
         el("div", { className: "cw-footer" }, [ui.pinned, ui.form, ui.notice]),
@@ -857,6 +869,17 @@
       }
     });
 
+  }
+
+  function build() {
+    buildHost();
+    var wrap = el("div", { className: "cw-root cw-" + config.position });
+    ui.wrap = wrap;
+    root.appendChild(wrap);
+    buildLauncher();
+    buildConfirm();
+    buildComposer();
+    buildPanel();
     wrap.appendChild(ui.panel);
     wrap.appendChild(ui.launcher);
 
