@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -43,7 +43,7 @@ def wants_full_answer(tracker: Tracker) -> bool:
     return tracker.get_slot(DETAIL_SLOT) == FULL_DETAIL
 
 
-def current_session(tracker: Tracker) -> List[Dict[Text, Any]]:
+def current_session(tracker: Tracker) -> list[dict[str, Any]]:
     """The tracker's events since the latest session start."""
     events = tracker.events
     for index in range(len(events) - 1, -1, -1):
@@ -60,7 +60,7 @@ def disclaimer_shown(tracker: Tracker) -> bool:
     )
 
 
-def safety_hint(tracker: Tracker) -> Optional[str]:
+def safety_hint(tracker: Tracker) -> str | None:
     """The classifier's safety guess the detector did not confirm (see components/safety.py)."""
     return (tracker.latest_message.get("safety") or {}).get("hint")
 
@@ -71,11 +71,11 @@ class FaqAction(Action, ABC):
     class Meta:
         abstract = True
 
-    def __init__(self, settings: Optional[ClinicSettings] = None) -> None:
+    def __init__(self, settings: ClinicSettings | None = None) -> None:
         self.settings = settings or load_settings()
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """Declared abstract so rasa-sdk does not register this base class."""
 
     @staticmethod
@@ -91,7 +91,7 @@ class FaqAction(Action, ABC):
 
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         urgent = self.hint(dispatcher, tracker)
         dispatcher.utter_message(response=topic.answer)
         if urgent:
@@ -104,13 +104,13 @@ class FaqAction(Action, ABC):
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
         more = [] if wants_full_answer(tracker) else [self.more_button(topic, language)]
         dispatcher.utter_message(response=topic.referral_response, buttons=more)
-        events: List[EventType] = [SlotSet("last_faq_topic", topic.id)]
+        events: list[EventType] = [SlotSet("last_faq_topic", topic.id)]
         if tracker.get_slot(DETAIL_SLOT) is not None:
             events.append(SlotSet(DETAIL_SLOT, None))
         return events
 
     @staticmethod
-    def more_button(topic: Topic, language: str = "en") -> Dict[Text, Text]:
+    def more_button(topic: Topic, language: str = "en") -> dict[str, str]:
         title = TELL_ME_MORE_ES if language == "es" else TELL_ME_MORE
         return {"title": title, "payload": tell_me_more_payload(topic.id)}
 
@@ -122,7 +122,7 @@ class FaqAction(Action, ABC):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         decision: FaqDecision,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """Say so instead of guessing; offer the likeliest topics as buttons."""
         self.hint(dispatcher, tracker)
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
@@ -146,7 +146,7 @@ class InContextAction(FaqAction, ABC):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         decision = self.decide(tracker)  # clinic/confidence.py
         topic_id = followup_topic(
             tracker.latest_message or {},
@@ -163,14 +163,14 @@ class InContextAction(FaqAction, ABC):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         decision: FaqDecision,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         """The reply to a message that is not a follow-up."""
 
 
 class ActionAnswerFaq(InContextAction):
     """Answers the FAQ topic the ResponseSelector chose, when it is confident."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
     async def run(
@@ -178,7 +178,7 @@ class ActionAnswerFaq(InContextAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         chosen = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         if chosen in TOPICS:  # a suggestion button names its topic
             return self.answer(dispatcher, tracker, TOPICS[chosen])
@@ -189,7 +189,7 @@ class ActionAnswerFaq(InContextAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         decision: FaqDecision,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         if decision.topic not in TOPICS:
             return self.not_sure(dispatcher, tracker, decision)
         return self.answer(dispatcher, tracker, TOPICS[decision.topic])
@@ -198,7 +198,7 @@ class ActionAnswerFaq(InContextAction):
 class ActionNotSure(InContextAction):
     """NLU fallback: the intent itself was unclear."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_not_sure"
 
     def respond(
@@ -206,7 +206,7 @@ class ActionNotSure(InContextAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         decision: FaqDecision,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         return self.not_sure(dispatcher, tracker, decision)
 
 
@@ -214,7 +214,7 @@ class ActionOutOfScope(InContextAction):
     """Out of scope, unless it is a follow-up on the conversation's topic
     ("what about a stationary bike?" after a question on aerobic exercise)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_out_of_scope"
 
     def respond(
@@ -222,7 +222,7 @@ class ActionOutOfScope(InContextAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         decision: FaqDecision,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         dispatcher.utter_message(response="utter_out_of_scope")
         return []
 
@@ -230,7 +230,7 @@ class ActionOutOfScope(InContextAction):
 class ActionTellMeMore(FaqAction):
     """The full answer after "Tell me more" (the button's topic, else the last one)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tell_me_more"
 
     async def run(
@@ -238,7 +238,7 @@ class ActionTellMeMore(FaqAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         topic_id = next(tracker.get_latest_entity_values(TOPIC_ENTITY), None)
         topic_id = topic_id or tracker.get_slot("last_faq_topic")
         if topic_id not in TOPICS:

@@ -20,7 +20,7 @@ import hmac
 import logging
 import os
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from sanic import Request, response
 from sanic.response import HTTPResponse
@@ -46,7 +46,7 @@ def build_app(token: str) -> Any:
 
     app = create_app("actions", cors_origins=None)
 
-    async def require_token(request: Request) -> Optional[HTTPResponse]:
+    async def require_token(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
         if not token_matches(request.headers.get(TOKEN_HEADER, ""), token):

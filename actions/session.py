@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +13,7 @@ from clinic.settings import load_settings
 class ActionSessionStart(Action):
     """Starts a session and fills the clinic slots from clinic.yml / CLINIC_* env."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
     async def run(
@@ -23,10 +21,10 @@ class ActionSessionStart(Action):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         # Read on each session so a changed setting reaches new conversations.
         settings = load_settings()
-        events: List[EventType] = [SessionStarted()]
+        events: list[EventType] = [SessionStarted()]
         events += [SlotSet(k, v) for k, v in settings.slot_values().items()]
         events.append(ActionExecuted("action_listen"))
         return events

@@ -25,7 +25,6 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, List
 
 from tests.support.history import generate
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
@@ -37,7 +36,7 @@ END = datetime(2026, 9, 30, tzinfo=timezone.utc)
 DAYS = 60
 
 
-def run_report(url: str, out: Path) -> Dict:
+def run_report(url: str, out: Path) -> dict:
     """reporting/__main__.py in its own process: wall time, peak RSS, step timings."""
     timings = out / "timings.json"
     first = (END - timedelta(days=DAYS)).date()
@@ -78,7 +77,7 @@ def run_report(url: str, out: Path) -> Dict:
     }
 
 
-def measure(backend: str, size: int, workdir: Path) -> Dict:
+def measure(backend: str, size: int, workdir: Path) -> dict:
     server = None
     if backend == "sqlite":
         db = workdir / f"bench-{size}.db"
@@ -145,7 +144,7 @@ def load_average() -> str:
         return "n/a"
 
 
-def write_results(rows: List[Dict], started_load: str) -> None:
+def write_results(rows: list[dict], started_load: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = {
         "cores": os.cpu_count(),

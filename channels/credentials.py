@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from rasa.shared.exceptions import InvalidConfigException
 
 
 def required_credentials(
-    channel_class: Any, credentials: Optional[Dict[str, Any]]
-) -> Dict[str, Any]:
+    channel_class: Any, credentials: dict[str, Any] | None
+) -> dict[str, Any]:
     """The channel's credentials, or Rasa's own "missing credentials" error."""
     if not credentials:
         channel_class.raise_missing_credentials_exception()
@@ -18,8 +19,8 @@ def required_credentials(
 
 
 def channel_settings(
-    channel_class: Any, credentials: Optional[Dict[str, Any]], names: Iterable[str]
-) -> Dict[str, Any]:
+    channel_class: Any, credentials: dict[str, Any] | None, names: Iterable[str]
+) -> dict[str, Any]:
     """The named settings of a credentials.yml entry (None where absent)."""
     credentials = required_credentials(channel_class, credentials)
     return {name: credentials.get(name) for name in names}

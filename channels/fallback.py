@@ -15,7 +15,8 @@ without buttons cannot offer it.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from clinic.confidence import answer_key, faq_decision
 from clinic.replies import apology
@@ -35,7 +36,7 @@ def _faq_answer_key(parse: Mapping[str, Any], settings: Any) -> str:
     return answer_key(faq_decision(parse, settings))
 
 
-def full_answer(variations: List[Dict[str, Any]]) -> Dict[str, Any]:
+def full_answer(variations: list[dict[str, Any]]) -> dict[str, Any]:
     """The full variation (condition answer_detail: full), else the first one."""
     for variation in variations:
         conditions = variation.get("condition") or []
@@ -46,9 +47,9 @@ def full_answer(variations: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def offline_reply(
     parse: Mapping[str, Any],
-    responses: Mapping[str, List[Dict[str, Any]]],
+    responses: Mapping[str, list[dict[str, Any]]],
     settings: Any,
-) -> List[str]:
+) -> list[str]:
     """Texts to send when the action server gave no answer."""
     key = _faq_answer_key(parse, settings)
     contact = f"{settings.name} at {settings.phone}"

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -45,7 +45,7 @@ class BodyError:
     message: str
 
 
-def parse_rest_body(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[BodyError]]:
+def parse_rest_body(raw: bytes) -> tuple[dict[str, Any] | None, BodyError | None]:
     """(body, None) for a usable body, else (None, error).
 
     A usable body is a JSON object with a printable "sender" of up to
@@ -76,7 +76,7 @@ def parse_rest_body(raw: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[Body
 
 def read_rest_body(
     raw: bytes,
-) -> Tuple[Optional[str], Optional[str], Optional[BodyError]]:
+) -> tuple[str | None, str | None, BodyError | None]:
     """(sender, message, None) for a usable body, else (None, None, error)."""
     body, error = parse_rest_body(raw)
     if body is None:
@@ -107,7 +107,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESPONSE_FILES = ("domain.yml", "data/responses/*.yml")
 
 
-def canonical_payload(text: str) -> Optional[str]:
+def canonical_payload(text: str) -> str | None:
     """ "/intent" or "/intent{...}" with its JSON written one way, else None.
 
     Only flat objects of strings count as entities; spacing inside the JSON
@@ -135,7 +135,7 @@ def canonical_payload(text: str) -> Optional[str]:
     return f"/{match.group('intent')}{written}"
 
 
-def payloads_in(responses: Optional[Mapping[str, Any]]) -> set:
+def payloads_in(responses: Mapping[str, Any] | None) -> set:
     """Canonical payloads of every button and quick reply of these responses."""
     found = set()
     for variations in (responses or {}).values():
@@ -162,8 +162,8 @@ def action_payloads() -> set:
     return {canonical_payload(payload) for payload in made} - {None}
 
 
-def _responses_from_files(root: Path = ROOT) -> Dict[str, Any]:
-    responses: Dict[str, Any] = {}
+def _responses_from_files(root: Path = ROOT) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
     for pattern in RESPONSE_FILES:
         for path in sorted(root.glob(pattern)):
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -171,8 +171,8 @@ def _responses_from_files(root: Path = ROOT) -> Dict[str, Any]:
     return responses
 
 
-_served: Dict[str, Any] = {"domain": None, "payloads": None}
-_from_files: Dict[str, frozenset] = {}
+_served: dict[str, Any] = {"domain": None, "payloads": None}
+_from_files: dict[str, frozenset] = {}
 
 
 def assistant_payloads(app: Any = None) -> frozenset:
@@ -240,7 +240,7 @@ KEPT_METADATA = frozenset({"selected_option", "language"})
 CHOSEN_LANGUAGES = frozenset({"en", "es"})
 
 
-def keep_metadata(metadata: Any) -> Optional[Dict[str, Any]]:
+def keep_metadata(metadata: Any) -> dict[str, Any] | None:
     """The part of a message's metadata the assistant keeps (None if nothing)."""
     if not isinstance(metadata, Mapping):
         return None
@@ -251,7 +251,7 @@ def keep_metadata(metadata: Any) -> Optional[Dict[str, Any]]:
     return kept or None
 
 
-def chosen_language(metadata: Any) -> Optional[Dict[str, Any]]:
+def chosen_language(metadata: Any) -> dict[str, Any] | None:
     """Of a web client's metadata, only the language the visitor chose."""
     if not isinstance(metadata, Mapping):
         return None
@@ -265,7 +265,7 @@ def empty_reply() -> str:
     )
 
 
-def too_long_reply(length: int, limit: int, emergency: Optional[str] = None) -> str:
+def too_long_reply(length: int, limit: int, emergency: str | None = None) -> str:
     reply = (
         f"That message is a bit long for me ({length:,} characters). Please send "
         f"your main question in under {limit:,} characters."
@@ -279,15 +279,15 @@ def too_long_reply(length: int, limit: int, emergency: Optional[str] = None) -> 
 class Screened:
     """One incoming message after the input rules: text to process or a reply."""
 
-    text: Optional[str] = None
-    reply: Optional[str] = None
+    text: str | None = None
+    reply: str | None = None
 
 
 def screen_text(
     raw: object,
     max_chars: int,
     emergency_number: str,
-    payloads: Optional[Collection[str]] = None,
+    payloads: Collection[str] | None = None,
 ) -> Screened:
     """The input rules for one message from any channel.
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
@@ -60,7 +61,7 @@ class Inbound:
         self,
         channel: str,
         on_new_message: OnNewMessage,
-        settings: Optional[ClinicSettings] = None,
+        settings: ClinicSettings | None = None,
     ) -> None:
         self.channel = channel
         self.on_new_message = on_new_message
@@ -72,7 +73,7 @@ class Inbound:
         sender_id: str,
         text: Any,
         output: OutputChannel,
-        metadata: Optional[Dict[str, Any]] = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Outcome:
         payloads = assistant_payloads(app)
         screened = screen_text(

@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Awaitable, Callable, List, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -49,7 +50,7 @@ class ResilientRestInput(RestInput):
     """Rasa's REST channel, with an apology instead of silence on failures."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def __init__(self) -> None:
@@ -57,14 +58,14 @@ class ResilientRestInput(RestInput):
         self.apology = apology(self.settings)
 
     def _reply(
-        self, sender_id: Text, texts: List[Text], reason: str = ""
+        self, sender_id: str, texts: list[str], reason: str = ""
     ) -> HTTPResponse:
         headers = {"X-Assistant-Error": reason} if reason else None
         return response.json(
             [{"recipient_id": sender_id, "text": t} for t in texts], headers=headers
         )
 
-    def _apology(self, sender_id: Text, reason: str) -> HTTPResponse:
+    def _apology(self, sender_id: str, reason: str) -> HTTPResponse:
         return response.json(
             [{"recipient_id": sender_id, "text": self.apology}],
             headers={"X-Assistant-Error": reason},
@@ -127,7 +128,7 @@ class ResilientRestInput(RestInput):
         return response.json(collector.messages)
 
     async def _answer_without_actions(
-        self, request: Request, sender_id: Text, text: Text
+        self, request: Request, sender_id: str, text: str
     ) -> HTTPResponse:
         agent = request.app.ctx.agent
         try:

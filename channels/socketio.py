@@ -45,7 +45,8 @@ import inspect
 import logging
 import os
 import secrets
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Union
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import rasa.core.channels.channel
@@ -72,8 +73,8 @@ MAX_SESSION_ID_CHARS = 128
 
 
 def parse_origins(
-    value: Union[None, str, List[Any]], source: str = "cors_allowed_origins"
-) -> List[str]:
+    value: None | str | list[Any], source: str = "cors_allowed_origins"
+) -> list[str]:
     """The allow-list as origins ("https://host[:port]"), from a list or a string.
 
     A string (or each list item) is split on spaces and commas; empty means no
@@ -88,7 +89,7 @@ def parse_origins(
     if not isinstance(value, (list, tuple)):
         raise ValueError(f"{source}: expected a list or a string, got {value!r}")
     items = [part for item in value for part in str(item).replace(",", " ").split()]
-    origins: List[str] = []
+    origins: list[str] = []
     for item in items:
         if "*" in item:
             raise ValueError(
@@ -119,15 +120,15 @@ def parse_origins(
 
 
 def allowed_origins(
-    configured: Union[None, str, List[Any]], environ: Mapping[str, str]
-) -> List[str]:
+    configured: None | str | list[Any], environ: Mapping[str, str]
+) -> list[str]:
     """The `cors_allowed_origins` credentials key if set, else $CORS_ORIGINS."""
     if configured is not None:
         return parse_origins(configured, "cors_allowed_origins")
     return parse_origins(environ.get(ORIGINS_ENV), ORIGINS_ENV)
 
 
-def engineio_origins(origins: List[str]) -> Optional[List[str]]:
+def engineio_origins(origins: list[str]) -> list[str] | None:
     """What AsyncServer's cors_allowed_origins gets: never [] (that turns the
     Origin check off) and never "*": an empty list becomes None, which is
     engine.io's "same origin only"."""
@@ -140,7 +141,7 @@ def engineio_origins(origins: List[str]) -> Optional[List[str]]:
 class SessionIds:
     """Session ids this server issues: "<random token>.<HMAC-SHA256 of it>"."""
 
-    def __init__(self, secret: Union[None, str, bytes] = None) -> None:
+    def __init__(self, secret: None | str | bytes = None) -> None:
         if secret is None or secret == "":
             secret = secrets.token_bytes(32)  # per process
         elif len(secret) < MIN_SECRET_CHARS:
@@ -173,9 +174,9 @@ class SessionIds:
 class SocketSessions:
     """Which session (conversation) each connected socket may write to."""
 
-    def __init__(self, ids: Optional[SessionIds] = None) -> None:
+    def __init__(self, ids: SessionIds | None = None) -> None:
         self.ids = ids or SessionIds()
-        self._bound: Dict[str, str] = {}
+        self._bound: dict[str, str] = {}
 
     def request(self, sid: str, requested: object) -> str:
         """The session for a `session_request`: the requested id if this server
@@ -193,7 +194,7 @@ class SocketSessions:
         self._bound[sid] = session_id
         return session_id
 
-    def sender(self, sid: str, claimed: object = None) -> Optional[str]:
+    def sender(self, sid: str, claimed: object = None) -> str | None:
         """The session a message from `sid` is stored in: the one bound to it.
 
         A message naming another session goes to the bound one (logged); a
@@ -208,7 +209,7 @@ class SocketSessions:
             )
         return bound
 
-    def session_of(self, sid: str) -> Optional[str]:
+    def session_of(self, sid: str) -> str | None:
         return self._bound.get(sid)
 
     def forget(self, sid: str) -> None:
@@ -230,11 +231,11 @@ class _EngineIOOriginCheckOnly:
     the long-polling requests.
     """
 
-    def _cors_headers(self, environ: Dict) -> list:
+    def _cors_headers(self, environ: dict) -> list:
         return []
 
 
-def socketio_server(origins: List[str]) -> AsyncServer:
+def socketio_server(origins: list[str]) -> AsyncServer:
     """The Socket.IO server: the Origin allow-list, a message size cap."""
     import engineio
 
@@ -267,8 +268,8 @@ class GuardedSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(
-        cls, credentials: Optional[Dict[str, Any]]
-    ) -> "GuardedSocketIOInput":
+        cls, credentials: dict[str, Any] | None
+    ) -> GuardedSocketIOInput:
         credentials = credentials or {}
         return cls(
             credentials.get("user_message_evt", "user_uttered"),
@@ -285,14 +286,14 @@ class GuardedSocketIOInput(SocketIOInput):
         self,
         user_message_evt: str = "user_uttered",
         bot_message_evt: str = "bot_uttered",
-        namespace: Optional[str] = None,
+        namespace: str | None = None,
         session_persistence: bool = False,
-        socketio_path: Optional[str] = "/socket.io",
-        jwt_key: Optional[str] = None,
-        jwt_method: Optional[str] = "HS256",
-        metadata_key: Optional[str] = "metadata",
-        cors_allowed_origins: Union[None, str, List[Any]] = None,
-        environ: Optional[Mapping[str, str]] = None,
+        socketio_path: str | None = "/socket.io",
+        jwt_key: str | None = None,
+        jwt_method: str | None = "HS256",
+        metadata_key: str | None = "metadata",
+        cors_allowed_origins: None | str | list[Any] = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             user_message_evt,
@@ -308,7 +309,7 @@ class GuardedSocketIOInput(SocketIOInput):
         self.allowed_origins = allowed_origins(cors_allowed_origins, environ)
         self.sessions = SocketSessions(SessionIds(environ.get(SECRET_ENV)))
 
-    def _authorised(self, auth: Optional[Dict]) -> bool:
+    def _authorised(self, auth: dict | None) -> bool:
         if not self.jwt_key:
             return True
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -338,7 +339,7 @@ class GuardedSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not self._authorised(auth):
                 logger.info("Socket %s refused: no valid token", sid)
                 return False

@@ -22,8 +22,9 @@ How it decides (measured in docs/scope.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any
 
 FAQ_INTENT = "faq"
 RETRIEVAL_INTENT = "faq"
@@ -37,10 +38,10 @@ SELECTOR_WEIGHT = 0.25
 class FaqDecision:
     """What the assistant does with a parsed message on the FAQ path."""
 
-    topic: Optional[str]  # the topic to answer, or None: not sure / not an FAQ
-    ranking: List[Tuple[str, float]] = field(default_factory=list)
-    suggestions: List[str] = field(default_factory=list)
-    relevance: Optional[float] = None
+    topic: str | None  # the topic to answer, or None: not sure / not an FAQ
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    relevance: float | None = None
 
     @property
     def confident(self) -> bool:
@@ -54,7 +55,7 @@ def _topic_of(entry: Mapping[str, Any]) -> str:
     return key.partition("/")[2]
 
 
-def selector_ranking(parse: Mapping[str, Any]) -> List[Tuple[str, float]]:
+def selector_ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
     """The ResponseSelector's (topic, confidence) ranking, best first."""
     selector = (parse.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
     ranking = [
@@ -70,13 +71,13 @@ def selector_ranking(parse: Mapping[str, Any]) -> List[Tuple[str, float]]:
     return [(t, c) for t, c in ranking if t]
 
 
-def combined_ranking(parse: Mapping[str, Any]) -> List[Tuple[str, float]]:
+def combined_ranking(parse: Mapping[str, Any]) -> list[tuple[str, float]]:
     """Selector and gate opinions combined; the selector alone without a gate."""
     by_selector = selector_ranking(parse)
     gate = {t: float(p) for t, p in (parse.get("scope") or {}).get("topics") or []}
     if not gate:
         return sorted(by_selector, key=lambda item: -item[1])
-    selector: Dict[str, float] = dict(by_selector)
+    selector: dict[str, float] = dict(by_selector)
     # Selector order first, so ties keep its order (sorted() is stable).
     order = list(dict.fromkeys([t for t, _ in by_selector] + list(gate)))
     scores = [
@@ -93,7 +94,7 @@ def combined_ranking(parse: Mapping[str, Any]) -> List[Tuple[str, float]]:
 def faq_decision(
     parse: Mapping[str, Any],
     settings: Any,
-    known_topics: Optional[Any] = None,
+    known_topics: Any | None = None,
 ) -> FaqDecision:
     """Answer a topic, or not: from a parse result and the clinic settings.
 

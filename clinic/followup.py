@@ -25,7 +25,8 @@ question. It is answered on that topic unless:
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from clinic.confidence import FaqDecision
 
@@ -94,8 +95,8 @@ def looks_like_followup(text: str) -> bool:
 def followup_topic(
     parse: Mapping[str, Any],
     decision: FaqDecision,
-    previous: Optional[str],
-) -> Optional[str]:
+    previous: str | None,
+) -> str | None:
     """The earlier topic if this message is a follow-up on it, else None."""
     if not previous:
         return None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from clinic.settings import ClinicSettings, load_settings
 
 
-def apology(settings: Optional[ClinicSettings] = None) -> str:
+def apology(settings: ClinicSettings | None = None) -> str:
     """The one reply to a message that couldn't be handled, with the clinic's numbers."""
     try:
         settings = settings or load_settings()

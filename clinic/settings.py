@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
 import yaml
 
@@ -61,7 +62,7 @@ class ClinicSettings:
     max_message_chars: int
     action_timeout_seconds: float
 
-    def disclaimers(self) -> Dict[str, str]:
+    def disclaimers(self) -> dict[str, str]:
         """The safety notes, as the disclaimer responses' {placeholders} name them."""
         return {
             "disclaimer_full": self.disclaimer_full,
@@ -70,7 +71,7 @@ class ClinicSettings:
             "disclaimer_short_es": self.disclaimer_short_es,
         }
 
-    def slot_values(self) -> Dict[str, Any]:
+    def slot_values(self) -> dict[str, Any]:
         """Values the responses show through slots (see domain.yml)."""
         return {
             "clinic_name": self.name,
@@ -126,13 +127,13 @@ def _convert(name: str, kind: Any, raw: Any) -> Any:
 
 
 def load_settings(
-    path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None
+    path: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> ClinicSettings:
     """Load the file, apply CLINIC_* overrides, and validate every value."""
     environ = os.environ if environ is None else environ
     path = Path(environ.get("CLINIC_SETTINGS_FILE", path or DEFAULT_FILE))
-    raw: Dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    values: Dict[str, Any] = {}
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values: dict[str, Any] = {}
     for field in fields(ClinicSettings):
         kind = {"float": float, "int": int}.get(str(field.type), str)
         env_name = ENV_PREFIX + field.name.upper()

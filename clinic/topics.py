@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict
 
 import yaml
 
@@ -33,7 +32,7 @@ class Topic:
         return f"utter_referral_{self.referral}"
 
 
-def load_topics(path: Path = TOPICS_FILE) -> Dict[str, Topic]:
+def load_topics(path: Path = TOPICS_FILE) -> dict[str, Topic]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     groups = set(data["referral_groups"])
     topics = {}

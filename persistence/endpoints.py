@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -23,7 +24,7 @@ def expand(value: Any, environ: Mapping[str, str]) -> Any:
     """Replace ${VAR} in strings, like Rasa; an unset variable is an error."""
     if isinstance(value, str):
 
-        def replace(match: "re.Match[str]") -> str:
+        def replace(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in environ:
                 raise SystemExit(f"error: environment variable {name} is not set")
@@ -38,12 +39,12 @@ def expand(value: Any, environ: Mapping[str, str]) -> Any:
 
 
 def url_from_endpoints(
-    path: Path, environ: Optional[Mapping[str, str]] = None
+    path: Path, environ: Mapping[str, str] | None = None
 ) -> sa.engine.URL:
     """The database URL of the SQL tracker store configured in `path`."""
     environ = os.environ if environ is None else environ
     config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    store: Dict[str, Any] = expand(config.get("tracker_store") or {}, environ)
+    store: dict[str, Any] = expand(config.get("tracker_store") or {}, environ)
     if "dialect" not in store and str(store.get("type", "")).lower() != "sql":
         raise SystemExit(f"error: {path} has no SQL tracker_store (type SQL, dialect)")
     host = store.get("url")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Awaitable, Callable, Optional, Tuple, Type, TypeVar
+from typing import TypeVar
 
 from rasa.core.lock_store import LockError
 
@@ -17,7 +18,7 @@ T = TypeVar("T")
 # request = one asyncio task). The tracker store refuses to save a tracker that
 # was assembled after a failed read, and the REST channel answers with an
 # apology instead of whatever was computed from incomplete state.
-STORE_FAILURE: ContextVar[Optional[BaseException]] = ContextVar(
+STORE_FAILURE: ContextVar[BaseException | None] = ContextVar(
     "conversation_store_failure", default=None
 )
 
@@ -46,7 +47,7 @@ async def retry_async(
     *,
     attempts: int,
     backoff: float,
-    retry_on: Tuple[Type[BaseException], ...],
+    retry_on: tuple[type[BaseException], ...],
     what: str,
 ) -> T:
     """Run `operation`, retrying `retry_on` errors with exponential backoff.

@@ -30,8 +30,8 @@ import hmac
 import os
 import secrets
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_VARIABLE = "SENDER_ID_KEY"
@@ -48,7 +48,7 @@ class SenderKeyError(RuntimeError):
     """No usable key for hashing sender IDs."""
 
 
-def key_file(environ: Optional[Mapping[str, str]] = None) -> Path:
+def key_file(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     return Path(environ.get(KEY_FILE_VARIABLE) or DEFAULT_KEY_FILE)
 
@@ -75,7 +75,7 @@ def _read_or_create(path: Path) -> bytes:
         return _file_keys[path]
 
 
-def sender_id_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
+def sender_id_key(environ: Mapping[str, str] | None = None) -> bytes:
     """The key: SENDER_ID_KEY, else the per-install key file (made if missing)."""
     environ = os.environ if environ is None else environ
     value = environ.get(KEY_VARIABLE, "")
@@ -89,7 +89,7 @@ def sender_id_key(environ: Optional[Mapping[str, str]] = None) -> bytes:
     return _read_or_create(key_file(environ))
 
 
-def require_key_variable(environ: Optional[Mapping[str, str]] = None) -> None:
+def require_key_variable(environ: Mapping[str, str] | None = None) -> None:
     """Raise unless SENDER_ID_KEY is set (servers sharing a database must agree)."""
     environ = os.environ if environ is None else environ
     if not environ.get(KEY_VARIABLE):
@@ -101,7 +101,7 @@ def require_key_variable(environ: Optional[Mapping[str, str]] = None) -> None:
     sender_id_key(environ)
 
 
-def stored_sender_id(sender_id: str, key: Optional[bytes] = None) -> str:
+def stored_sender_id(sender_id: str, key: bytes | None = None) -> str:
     """What the stores keep in place of `sender_id` (always hashed: a sender ID
     that looks like a stored one is hashed too, so it can't name another
     conversation)."""

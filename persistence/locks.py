@@ -30,8 +30,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional, Text
+from typing import Any
 
 import redis.asyncio
 import redis.exceptions
@@ -75,7 +76,7 @@ class ResilientRedisLockStore(LockStore):
     """Atomic per-conversation lock in Redis, shared by every Rasa replica."""
 
     def __init__(
-        self, endpoint_config: Optional[EndpointConfig] = None, **settings: Any
+        self, endpoint_config: EndpointConfig | None = None, **settings: Any
     ) -> None:
         if endpoint_config is not None:
             settings = {**endpoint_config.kwargs, **settings}
@@ -113,7 +114,7 @@ class ResilientRedisLockStore(LockStore):
             **ssl_args,
         )
 
-    def _key(self, conversation_id: Text) -> Text:
+    def _key(self, conversation_id: str) -> str:
         # The conversation's stored form (a keyed hash), not a phone number.
         return f"{self.key_prefix}mutex:{stored_sender_id(conversation_id)}"
 
@@ -133,7 +134,7 @@ class ResilientRedisLockStore(LockStore):
             ) from error
 
     async def acquire(
-        self, conversation_id: Text, token: Text, lifetime: float, wait: float
+        self, conversation_id: str, token: str, lifetime: float, wait: float
     ) -> None:
         """Take the conversation's lock, waiting up to `wait` seconds for it."""
         key = self._key(conversation_id)
@@ -157,7 +158,7 @@ class ResilientRedisLockStore(LockStore):
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 0.1)
 
-    async def release(self, conversation_id: Text, token: Text) -> None:
+    async def release(self, conversation_id: str, token: str) -> None:
         """Release the lock if we still own it; if Redis is gone, let it expire."""
         try:
             await self._redis(
@@ -169,7 +170,7 @@ class ResilientRedisLockStore(LockStore):
     @asynccontextmanager
     async def lock(
         self,
-        conversation_id: Text,
+        conversation_id: str,
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
@@ -187,10 +188,10 @@ class ResilientRedisLockStore(LockStore):
             await self.release(conversation_id, token)
 
     # Rasa's ticket API, used only inside Rasa's own lock(): not this store's.
-    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
         raise NotImplementedError(TICKETS_REFUSED)
 
-    def delete_lock(self, conversation_id: Text) -> None:
+    def delete_lock(self, conversation_id: str) -> None:
         raise NotImplementedError(TICKETS_REFUSED)
 
     def save_lock(self, lock: TicketLock) -> None:

@@ -24,7 +24,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,12 +35,12 @@ SECONDS_PER_DAY = 86400
 
 
 def purge(
-    url: "sa.engine.URL | str",
-    days: Optional[float] = None,
-    sender: Optional[str] = None,
+    url: sa.engine.URL | str,
+    days: float | None = None,
+    sender: str | None = None,
     dry_run: bool = False,
-    now: Optional[float] = None,
-) -> Tuple[int, int]:
+    now: float | None = None,
+) -> tuple[int, int]:
     """Delete conversations; returns (conversations, events) deleted (or found)."""
     if (days is None) == (sender is None):
         raise ValueError("give exactly one of days or sender")
@@ -56,7 +56,7 @@ def purge(
 
             # The hashed ID, and the plain one of rows stored before hashing.
             where = "sender_id IN (:stored, :sender)"
-            params: Dict[str, Any] = {
+            params: dict[str, Any] = {
                 "stored": stored_sender_id(sender),
                 "sender": sender,
             }
@@ -85,7 +85,7 @@ def purge(
         engine.dispose()
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument(

@@ -35,7 +35,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable, Dict, Iterable, List, Optional, Text, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -83,7 +84,7 @@ def _sqlite_write_ahead_log(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def action_set_slots(domain: Optional[Domain]) -> frozenset:
+def action_set_slots(domain: Domain | None) -> frozenset:
     """Slots that only actions set (every mapping `custom`): kept unredacted.
 
     In this assistant, the clinic's details from action_session_start and the
@@ -110,16 +111,16 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def __init__(
         self,
-        domain: Optional[Domain] = None,
-        dialect: Text = "sqlite",
-        host: Optional[Text] = None,
-        port: Optional[int] = None,
-        db: Text = "rasa.db",
-        username: Optional[Text] = None,
-        password: Optional[Text] = None,
-        event_broker: Optional[EventBroker] = None,
-        login_db: Optional[Text] = None,
-        query: Optional[Dict] = None,
+        domain: Domain | None = None,
+        dialect: str = "sqlite",
+        host: str | None = None,
+        port: int | None = None,
+        db: str = "rasa.db",
+        username: str | None = None,
+        password: str | None = None,
+        event_broker: EventBroker | None = None,
+        login_db: str | None = None,
+        query: dict | None = None,
         retry_attempts: int = 3,
         retry_backoff: float = 0.25,
         connect_timeout: float = 5,
@@ -150,7 +151,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """Recreate the engine with connection checks and (PostgreSQL) timeouts."""
         engine = self.engine
         url = engine.url
-        kwargs: Dict[str, Any] = dict(create_engine_kwargs(url))
+        kwargs: dict[str, Any] = dict(create_engine_kwargs(url))
         if url.get_backend_name() == "postgresql":
             connect_args = dict(kwargs.get("connect_args") or {})
             connect_args.setdefault("connect_timeout", max(1, int(connect_timeout)))
@@ -178,7 +179,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return self._kept
 
     def _event_query(
-        self, session: Any, sender_id: Text, fetch_events_from_all_sessions: bool
+        self, session: Any, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> Any:
         """Rasa's query for a conversation's events, by the stored (hashed) ID."""
         return super()._event_query(
@@ -202,8 +203,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             ) from error
 
     def _retrieve_sync(
-        self, sender_id: Text, all_sessions: bool
-    ) -> Optional[DialogueStateTracker]:
+        self, sender_id: str, all_sessions: bool
+    ) -> DialogueStateTracker | None:
         with self.session_scope() as session:
             rows = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=all_sessions
@@ -235,26 +236,26 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
 
-    def _keys_sync(self) -> List[Text]:
+    def _keys_sync(self) -> list[str]:
         """Stored conversation IDs: hashes, not the senders' IDs."""
         with self.session_scope() as session:
             rows = session.query(self.SQLEvent.sender_id).distinct().all()
             return [sender_id for (sender_id,) in rows]
 
     # --- TrackerStore interface -----------------------------------------------------
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session of the conversation, or None if there is none."""
         tracker = await self._call("read", self._retrieve_sync, sender_id, False)
         STORE_FAILURE.set(None)  # a fresh, complete read: saving is safe again
         return tracker
 
     async def retrieve_full_tracker(
-        self, conversation_id: Text
-    ) -> Optional[DialogueStateTracker]:
+        self, conversation_id: str
+    ) -> DialogueStateTracker | None:
         """Every session of the conversation, or None if there is none."""
         return await self._call("read", self._retrieve_sync, conversation_id, True)
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         """Every stored conversation ID (the hashed form; see persistence.identity)."""
         return await self._call("keys", self._keys_sync)
 
@@ -271,7 +272,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         logger.debug("Stored the conversation's new events")
 
     async def _stream_new_events(
-        self, event_broker: EventBroker, new_events: List[Event], sender_id: Text
+        self, event_broker: EventBroker, new_events: list[Event], sender_id: str
     ) -> None:
         """Publish new events to the event broker, redacted, sender ID hashed."""
         stored, kept = stored_sender_id(sender_id), self._kept_slots()

@@ -29,7 +29,8 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import Any, Collection, Dict
+from collections.abc import Collection
+from typing import Any
 
 EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -90,7 +91,7 @@ STRUCTURAL_KEYS = frozenset(
 )
 
 
-def _number(match: "re.Match[str]") -> str:
+def _number(match: re.Match[str]) -> str:
     raw = match.group(0)
     if DECIMAL.fullmatch(raw):
         return raw  # 0.9999998211860657: a score or a measurement
@@ -111,7 +112,7 @@ def _number(match: "re.Match[str]") -> str:
     return "[ID]"
 
 
-def _spelled_number(match: "re.Match[str]") -> str:
+def _spelled_number(match: re.Match[str]) -> str:
     tokens = re.findall(_NUMBER_TOKEN, match.group(0), re.IGNORECASE)
     if not any(t[0].isalpha() for t in tokens):
         return match.group(0)  # digits only: NUMBER's job
@@ -168,8 +169,8 @@ def redact_value(value: Any) -> Any:
 
 
 def redact_event(
-    data: Dict[str, Any], keep_slots: Collection[str] = ()
-) -> Dict[str, Any]:
+    data: dict[str, Any], keep_slots: Collection[str] = ()
+) -> dict[str, Any]:
     """A serialised Rasa event, with anything that came from the user redacted.
 
     Every event is redacted except bot messages and the slots named in

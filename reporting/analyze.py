@@ -29,9 +29,10 @@ import bisect
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from persistence.redaction import redact_text
@@ -96,9 +97,9 @@ class Period:
     first: date
     last: date
     tz: ZoneInfo
-    days: List[date] = field(init=False)
-    weeks: List[date] = field(init=False)  # the Monday of each week
-    boundaries: List[float] = field(init=False)
+    days: list[date] = field(init=False)
+    weeks: list[date] = field(init=False)  # the Monday of each week
+    boundaries: list[float] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -142,19 +143,19 @@ class GapText:
     out_of_scope: int = 0
     # Who asked, as salted in-memory hashes of the sender IDs (never output):
     # text is shown only when enough different people asked.
-    people: Set[int] = field(default_factory=set)
+    people: set[int] = field(default_factory=set)
     # Summed ResponseSelector confidence per topic over the times it was asked.
-    topics: Dict[str, float] = field(default_factory=dict)
+    topics: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class Figures:
     period: Period
-    conversations_by_day: List[Counter] = field(init=False)
-    messages_by_day: List[Counter] = field(init=False)
-    safety_by_week: List[Counter] = field(init=False)
+    conversations_by_day: list[Counter] = field(init=False)
+    messages_by_day: list[Counter] = field(init=False)
+    safety_by_week: list[Counter] = field(init=False)
     topics: Counter = field(default_factory=Counter)
-    gap_texts: Dict[str, GapText] = field(default_factory=dict)
+    gap_texts: dict[str, GapText] = field(default_factory=dict)
     not_sure: int = 0
     out_of_scope: int = 0
     booking_taps: int = 0
@@ -191,7 +192,7 @@ class Figures:
     def booking_requests(self) -> int:
         return self.booking_taps + self.booking_typed
 
-    def channel_totals(self, by_day: List[Counter]) -> Counter:
+    def channel_totals(self, by_day: list[Counter]) -> Counter:
         total: Counter = Counter()
         for counter in by_day:
             total.update(counter)
@@ -236,7 +237,7 @@ class _Conversation:
         self.channel = channel
         self.turns = 0
         self.last_not_sure = False
-        self.referral: Optional[str] = None
+        self.referral: str | None = None
 
 
 def normalize(text: str) -> str:
@@ -249,7 +250,7 @@ def normalize(text: str) -> str:
     return PLACEHOLDER.sub(lambda m: m.group(0).upper(), text)
 
 
-def _load(data: Optional[str]) -> Dict[str, Any]:
+def _load(data: str | None) -> dict[str, Any]:
     """An event's JSON; a damaged row counts as an event without details."""
     try:
         event = json.loads(data or "{}")
@@ -258,21 +259,21 @@ def _load(data: Optional[str]) -> Dict[str, Any]:
     return event if isinstance(event, dict) else {}
 
 
-def _ranking(event: Dict[str, Any]) -> List[Any]:
+def _ranking(event: dict[str, Any]) -> list[Any]:
     selector = (event.get("parse_data") or {}).get("response_selector") or {}
     return (selector.get("faq") or {}).get("ranking") or []
 
 
-def channel_of(name: Optional[str]) -> str:
+def channel_of(name: str | None) -> str:
     return name if name in CHANNELS else OTHER_CHANNEL
 
 
 def analyze(rows: Iterable[Row], period: Period) -> Figures:
     """Fold the events (in sender, id order) into the report's figures."""
     figures = Figures(period)
-    sender: Optional[str] = None
-    conversation: Optional[_Conversation] = None
-    pending: Optional[Dict[str, Any]] = None  # the latest typed message, until replied
+    sender: str | None = None
+    conversation: _Conversation | None = None
+    pending: dict[str, Any] | None = None  # the latest typed message, until replied
 
     def close() -> None:
         if conversation is None or not conversation.turns:
@@ -335,7 +336,7 @@ def analyze(rows: Iterable[Row], period: Period) -> Figures:
 
 
 def _record_gap(
-    figures: Figures, event: Dict[str, Any], kind: str, person: int
+    figures: Figures, event: dict[str, Any], kind: str, person: int
 ) -> None:
     text = normalize(event.get("text") or "")
     if not text:

@@ -22,8 +22,8 @@ common. Stop words ("how", "the"...) and the domain's common words ("nerve",
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -55,11 +55,11 @@ class Group:
     not_sure: int
     out_of_scope: int
     leader: str
-    members: List[str] = field(default_factory=list)
-    topic: Optional[str] = None
+    members: list[str] = field(default_factory=list)
+    topic: str | None = None
     topic_confidence: float = 0.0
-    people: Set[int] = field(default_factory=set)
-    words: Dict[str, Set[int]] = field(default_factory=dict)
+    people: set[int] = field(default_factory=set)
+    words: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def wordings(self) -> int:
@@ -70,7 +70,7 @@ class Group:
         """How many different people (sender IDs) asked."""
         return len(self.people)
 
-    def shown_text(self, min_size: int) -> Optional[str]:
+    def shown_text(self, min_size: int) -> str | None:
         """The leader wording with rare words masked; None below min_size people."""
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -146,7 +146,7 @@ def _leaders(texts: Sequence[str], threshold: float) -> np.ndarray:
     groups = 0
     cursor = 0
     while cursor < n:
-        block: List[int] = []
+        block: list[int] = []
         while cursor < n and len(block) < BLOCK:
             if assigned[cursor] < 0:
                 block.append(cursor)
@@ -168,9 +168,9 @@ def group_questions(
     texts: Mapping[str, GapText],
     threshold: float = THRESHOLD,
     max_wordings: int = MAX_WORDINGS,
-) -> List[Group]:
+) -> list[Group]:
     """Groups of similar questions, largest first (ties: by leader text)."""
-    ordered: List[Tuple[str, GapText]] = sorted(
+    ordered: list[tuple[str, GapText]] = sorted(
         texts.items(), key=lambda item: (-item[1].count, item[0])
     )
     clustered = ordered[:max_wordings]
@@ -179,8 +179,8 @@ def group_questions(
         if clustered
         else np.array([], dtype=np.int64)
     )
-    groups: Dict[int, Group] = {}
-    topic_sums: Dict[int, Dict[str, float]] = {}
+    groups: dict[int, Group] = {}
+    topic_sums: dict[int, dict[str, float]] = {}
     next_label = int(labels.max()) + 1 if len(labels) else 0
     for position, (text, gap) in enumerate(ordered):
         if position < len(labels):

@@ -7,10 +7,10 @@ Every figure a test or a reader may want to check carries data-figure="name".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
-from typing import Dict, List, Optional, Sequence
 
 from clinic.topics import TOPICS
 from reporting import svg
@@ -84,7 +84,7 @@ class Options:
     clinic_name: str
     min_group_size: int = 3
     max_groups: int = 40
-    generated_at: Optional[datetime] = None
+    generated_at: datetime | None = None
     source: str = ""
 
 
@@ -109,7 +109,7 @@ def long_date(day: date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def topic_label(topic: Optional[str]) -> str:
+def topic_label(topic: str | None) -> str:
     if not topic:
         return ""
     return TOPICS[topic].label if topic in TOPICS else topic
@@ -177,7 +177,7 @@ def _summary(f: Figures) -> str:
     )
 
 
-def _channels(f: Figures) -> List[str]:
+def _channels(f: Figures) -> list[str]:
     conversations = f.channel_totals(f.conversations_by_day)
     messages = f.channel_totals(f.messages_by_day)
     used = [c for c in CHANNELS if conversations[c] or messages[c]]
@@ -486,7 +486,7 @@ def _about(f: Figures, o: Options) -> str:
     )
 
 
-def figure_values(html: str) -> Dict[str, str]:
+def figure_values(html: str) -> dict[str, str]:
     """Every data-figure value of a rendered page (for checks and comparisons)."""
     import re
 

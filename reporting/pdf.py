@@ -8,7 +8,6 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 from reporting.source import ReportError
 
@@ -19,7 +18,7 @@ class PdfError(ReportError):
     """The PDF could not be printed (the HTML report is still there)."""
 
 
-def find_chromium(explicit: Optional[str] = None) -> Optional[str]:
+def find_chromium(explicit: str | None = None) -> str | None:
     for candidate in (explicit, os.environ.get("CHROMIUM"), "/usr/bin/chromium"):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
@@ -31,7 +30,7 @@ def find_chromium(explicit: Optional[str] = None) -> Optional[str]:
 
 
 def print_pdf(
-    html: Path, pdf: Path, chromium: Optional[str] = None, timeout: float = 120
+    html: Path, pdf: Path, chromium: str | None = None, timeout: float = 120
 ) -> None:
     binary = find_chromium(chromium)
     if binary is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -42,7 +42,7 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def load_settings(environ: Optional[Mapping[str, str]] = None) -> ReportSettings:
+def load_settings(environ: Mapping[str, str] | None = None) -> ReportSettings:
     environ = os.environ if environ is None else environ
     path = Path(environ.get("CLINIC_SETTINGS_FILE") or CLINIC_FILE)
     try:
@@ -73,9 +73,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> ReportSettings
 @dataclass
 class Report:
     figures: Figures
-    groups: List[Group]
+    groups: list[Group]
     html: str
-    timings: Dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def build(
@@ -85,10 +85,10 @@ def build(
     *,
     max_groups: int = 40,
     threshold: float = THRESHOLD,
-    generated_at: Optional[datetime] = None,
+    generated_at: datetime | None = None,
 ) -> Report:
     """Read the store once and render the page. Raises StoreUnavailable."""
-    timings: Dict[str, float] = {}
+    timings: dict[str, float] = {}
     began = time.perf_counter()
     figures = analyze(stream_events(store, period.start, period.end), period)
     timings["read_and_count_s"] = time.perf_counter() - began

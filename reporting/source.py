@@ -12,9 +12,10 @@ Nothing is ever written.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -37,7 +38,7 @@ class Row(NamedTuple):
     sender_id: str
     type_name: str
     timestamp: float
-    intent_name: Optional[str]
+    intent_name: str | None
     data: str
 
 
@@ -60,9 +61,7 @@ class Store:
         return f"{self.kind} database {self.url.database!r} at {where}"
 
 
-def store_from_endpoints(
-    path: Path, environ: Optional[Mapping[str, str]] = None
-) -> Store:
+def store_from_endpoints(path: Path, environ: Mapping[str, str] | None = None) -> Store:
     """The SQL tracker store configured in an endpoints file."""
     environ = os.environ if environ is None else environ
     if not path.is_file():

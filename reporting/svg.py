@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from html import escape
-from typing import List, Sequence, Tuple
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
 AXIS = "#5f6368"
@@ -36,7 +36,7 @@ def begin_page() -> None:
     _ids = itertools.count(1)
 
 
-def nice_max(value: float) -> Tuple[float, float]:
+def nice_max(value: float) -> tuple[float, float]:
     """(axis maximum, tick step) with 3-6 round ticks covering value."""
     if value <= 0:
         return 1.0, 1.0
@@ -64,7 +64,7 @@ def _clip(text: str, width: float, size: float = 12) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _open(width: float, height: float, title: str, desc: str) -> Tuple[str, str]:
+def _open(width: float, height: float, title: str, desc: str) -> tuple[str, str]:
     ident = f"chart{next(_ids)}"
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
@@ -86,7 +86,7 @@ def _empty(width: float, height: float, title: str, message: str) -> str:
     )
 
 
-def legend(items: Sequence[Tuple[str, str]], x: float, y: float, width: float) -> str:
+def legend(items: Sequence[tuple[str, str]], x: float, y: float, width: float) -> str:
     """Coloured squares and names, wrapping to as many rows as needed."""
     parts = []
     cx, cy = x, y
@@ -103,7 +103,7 @@ def legend(items: Sequence[Tuple[str, str]], x: float, y: float, width: float) -
     return "".join(parts)
 
 
-def legend_height(items: Sequence[Tuple[str, str]], width: float) -> float:
+def legend_height(items: Sequence[tuple[str, str]], width: float) -> float:
     rows, cx = 1, 0.0
     for name, _ in items:
         needed = 18 + _text_width(name) + 16
@@ -115,7 +115,7 @@ def legend_height(items: Sequence[Tuple[str, str]], width: float) -> float:
 
 def stacked_columns(
     labels: Sequence[str],
-    series: Sequence[Tuple[str, str, Sequence[float]]],
+    series: Sequence[tuple[str, str, Sequence[float]]],
     *,
     title: str,
     desc: str,
@@ -177,7 +177,7 @@ def stacked_columns(
 
 
 def bar_list(
-    items: Sequence[Tuple[str, float]],
+    items: Sequence[tuple[str, float]],
     *,
     title: str,
     desc: str,
@@ -214,12 +214,12 @@ def bar_list(
 
 
 def paired_bars(
-    rows: Sequence[Tuple[str, float, float]],
+    rows: Sequence[tuple[str, float, float]],
     *,
     title: str,
     desc: str,
-    names: Tuple[str, str],
-    colours: Tuple[str, str] = ("#B8C4D6", PALETTE[2]),
+    names: tuple[str, str],
+    colours: tuple[str, str] = ("#B8C4D6", PALETTE[2]),
     width: float = 880,
     label_width: float = 200,
 ) -> str:
@@ -276,5 +276,5 @@ def inline_bar(
     )
 
 
-def channel_colours(names: List[str]) -> List[str]:
+def channel_colours(names: list[str]) -> list[str]:
     return [PALETTE[i % len(PALETTE)] for i in range(len(names))]

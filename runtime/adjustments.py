@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Text, Tuple
+from typing import Any
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
@@ -45,7 +46,7 @@ class Adjustment:
     apply: Callable[[Any, Any, float], None]  # (owner, original, timeout)
 
 
-def _owner_of(module: str, attribute: str) -> Tuple[Any, str]:
+def _owner_of(module: str, attribute: str) -> tuple[Any, str]:
     owner: Any = importlib.import_module(module)
     *path, name = attribute.split(".")
     for part in path:
@@ -53,7 +54,7 @@ def _owner_of(module: str, attribute: str) -> Tuple[Any, str]:
     return owner, name
 
 
-def check(adjustment: Adjustment, version: str) -> Tuple[Any, Any]:
+def check(adjustment: Adjustment, version: str) -> tuple[Any, Any]:
     """(owner, original) of the attribute, or AdjustmentError."""
     if not version.startswith(SUPPORTED_RASA):
         raise AdjustmentError(
@@ -90,7 +91,7 @@ def _action_response_validator() -> Any:
     return validator_class(schema)
 
 
-def validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
+def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     """RemoteAction._validate_action_result with the schema compiled once."""
     try:
         _action_response_validator().validate(result)
@@ -112,7 +113,7 @@ def _compile_action_schema(owner: Any, original: Any, timeout: float) -> None:
 
 def load_without_tracing_training(
     cls: Any,
-    model_file_name: Text,
+    model_file_name: str,
     model_data_example: Any,
     predict_data_example: Any = None,
     finetune_mode: bool = False,
@@ -206,10 +207,10 @@ ADJUSTMENTS = (
     Adjustment("server_hooks", "rasa.core.run", "configure_app", _hook_server),
 )
 
-_APPLIED: List[str] = []
+_APPLIED: list[str] = []
 
 
-def apply_all(action_timeout_seconds: float, version: str = "") -> List[str]:
+def apply_all(action_timeout_seconds: float, version: str = "") -> list[str]:
     """Check every adjustment, then apply them all (once per process)."""
     if _APPLIED:
         return list(_APPLIED)

@@ -26,7 +26,7 @@ production image and the live tests set them to SANIC_LIMITS explicitly.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict
+from typing import Any
 
 from sanic import response
 from sanic.exceptions import PayloadTooLarge, RequestTimeout
@@ -40,7 +40,7 @@ REQUEST_TIMEOUT_SECONDS = 10
 RESPONSE_TIMEOUT_SECONDS = 60
 
 # The same limits as environment variables for `rasa run` (Sanic's SANIC_ prefix).
-SANIC_LIMITS: Dict[str, str] = {
+SANIC_LIMITS: dict[str, str] = {
     "SANIC_REQUEST_MAX_SIZE": str(MAX_BODY_BYTES),
     "SANIC_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT_SECONDS),
     "SANIC_RESPONSE_TIMEOUT": str(RESPONSE_TIMEOUT_SECONDS),

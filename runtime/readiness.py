@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 logger = logging.getLogger("startup")
 
-_STAGES: List[Tuple[str, float]] = []
+_STAGES: list[tuple[str, float]] = []
 
 
 def process_start() -> float:
@@ -41,9 +41,9 @@ def mark(stage: str) -> None:
         _STAGES.append((stage, time.time()))
 
 
-def split() -> Dict[str, float]:
+def split() -> dict[str, float]:
     """Seconds spent in each recorded stage, in order, from the process start."""
-    result: Dict[str, float] = {}
+    result: dict[str, float] = {}
     previous = process_start()
     for name, when in _STAGES:
         result[name] = round(max(0.0, when - previous), 2)
@@ -70,7 +70,7 @@ async def warm_up(app: Any, _loop: Any = None) -> None:
     logger.info(summary())
 
 
-async def actions_ready(agent: Any) -> Tuple[bool, str]:
+async def actions_ready(agent: Any) -> tuple[bool, str]:
     """(True, "ok") when the action server accepts this server's calls."""
     import aiohttp
 

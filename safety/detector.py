@@ -44,7 +44,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any
 
 import spacy
 import yaml
@@ -125,30 +125,30 @@ def _new_clause(between: Any) -> bool:
 @dataclass(frozen=True)
 class Finding:
     category: str
-    concepts: Tuple[str, ...]
-    evidence: Tuple[str, ...]
+    concepts: tuple[str, ...]
+    evidence: tuple[str, ...]
 
 
 @dataclass
 class Analysis:
     """Everything the detector saw in one message."""
 
-    findings: List[Finding]
-    present: Dict[str, List[str]]
-    denied: Dict[str, List[str]]
-    framed: Dict[str, List[str]]
-    frames: Set[str] = field(default_factory=set)
-    hint: Optional[str] = None
+    findings: list[Finding]
+    present: dict[str, list[str]]
+    denied: dict[str, list[str]]
+    framed: dict[str, list[str]]
+    frames: set[str] = field(default_factory=set)
+    hint: str | None = None
     question: bool = False
 
     corroborated: bool = False
 
     @property
-    def category(self) -> Optional[str]:
+    def category(self) -> str | None:
         return self.findings[0].category if self.findings else None
 
     @property
-    def vetoes(self) -> List[str]:
+    def vetoes(self) -> list[str]:
         """Why a classifier alarm would not be believed (empty: no reason).
 
         Besides denials and framed clauses, a message phrased as a question:
@@ -169,20 +169,20 @@ def _nlp() -> spacy.language.Language:
 
 
 @lru_cache(maxsize=1)
-def _word_forms() -> Dict[str, Set[str]]:
+def _word_forms() -> dict[str, set[str]]:
     """lemma -> every form the lookup table maps to it (so "take" -> took, taking...)."""
     import spacy_lookups_data
 
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as handle:
-        table: Dict[str, str] = json.load(handle)
-    forms: Dict[str, Set[str]] = defaultdict(set)
+        table: dict[str, str] = json.load(handle)
+    forms: dict[str, set[str]] = defaultdict(set)
     for form, lemma in table.items():
         forms[lemma].add(form)
     return forms
 
 
-def _inflections(word: str, nlp: spacy.language.Language) -> Set[str]:
+def _inflections(word: str, nlp: spacy.language.Language) -> set[str]:
     """The word and every form sharing its lemma ("swell" -> swollen, swelling...)."""
     doc = nlp(word)
     if len(doc) != 1:  # "self-harm" is three tokens: match it as written
@@ -198,12 +198,12 @@ def _is_regex(alternative: str) -> bool:
 
 
 def _token_spec(
-    alternatives: List[str], nlp: spacy.language.Language
-) -> Dict[str, Any]:
+    alternatives: list[str], nlp: spacy.language.Language
+) -> dict[str, Any]:
     """One pattern token; every token is matched on its lower-case text."""
     prefixes = [a[:-1] for a in alternatives if a.endswith("*")]
     regexes = [a for a in alternatives if _is_regex(a)]
-    forms: Set[str] = set()
+    forms: set[str] = set()
     for a in alternatives:
         if a.startswith("="):  # this exact form only: "=took" is not "take"
             forms.add(a[1:])
@@ -217,15 +217,15 @@ def _token_spec(
 
 
 def _phrase_patterns(
-    phrase: str, nlp: spacy.language.Language, vocab: Dict[str, List[str]]
-) -> List[List[Dict]]:
+    phrase: str, nlp: spacy.language.Language, vocab: dict[str, list[str]]
+) -> list[list[dict]]:
     """The Matcher patterns of one phrase; "a|b_c" is "a" or the words "b c"."""
-    variants: List[List[Dict[str, Any]]] = [[]]
+    variants: list[list[dict[str, Any]]] = [[]]
     for raw in phrase.split():
         if set(raw) == {"~"}:
             options = [[{"OP": "?"} for _ in raw]]
         else:
-            alternatives: List[str] = []
+            alternatives: list[str] = []
             for alt in raw.split("|"):
                 alternatives += vocab[alt[1:]] if alt.startswith("@") else [alt]
             single = [a for a in alternatives if "_" not in a or _is_regex(a)]
@@ -241,9 +241,9 @@ class Alternative:
     """One way a category fires: all of `needs`, none of `unless`; the concepts
     in `same_sentence` must be found in one sentence."""
 
-    needs: Tuple[str, ...]
-    unless: Tuple[str, ...] = ()
-    same_sentence: Tuple[str, ...] = ()
+    needs: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    same_sentence: tuple[str, ...] = ()
 
 
 def _alternative(raw: Any) -> Alternative:
@@ -260,7 +260,7 @@ def _alternative(raw: Any) -> Alternative:
     return Alternative(needs, unless)
 
 
-def _regexes(patterns: List[str]) -> Optional[re.Pattern]:
+def _regexes(patterns: list[str]) -> re.Pattern | None:
     if not patterns:
         return None
     return re.compile("|".join(f"(?:{p})" for p in patterns))
@@ -282,17 +282,17 @@ class SafetyRules:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.nlp = _nlp()
         self.matcher = Matcher(self.nlp.vocab)
-        vocab: Dict[str, List[str]] = data.get("vocab") or {}
+        vocab: dict[str, list[str]] = data.get("vocab") or {}
         for concept, phrases in data["concepts"].items():
             patterns = [
                 v for p in phrases for v in _phrase_patterns(p, self.nlp, vocab)
             ]
             self.matcher.add(concept, patterns)
-        self.subject_concepts: Set[str] = set(data.get("about_whom") or [])
-        self.context_concepts: Set[str] = set(data.get("context_concepts") or [])
-        self.not_corroborating: Set[str] = set(data.get("not_corroborating") or [])
+        self.subject_concepts: set[str] = set(data.get("about_whom") or [])
+        self.context_concepts: set[str] = set(data.get("context_concepts") or [])
+        self.not_corroborating: set[str] = set(data.get("not_corroborating") or [])
         frames = data.get("frames") or {}
-        self.frame_patterns: Dict[str, Optional[re.Pattern]] = {
+        self.frame_patterns: dict[str, re.Pattern | None] = {
             name: _regexes(frames.get(name) or [])
             for name in (
                 "question",
@@ -307,9 +307,9 @@ class SafetyRules:
             )
         }
         _word_forms.cache_clear()  # only needed to compile the patterns
-        self.order: List[str] = data["order"]
+        self.order: list[str] = data["order"]
         self.framed_categories = set(data.get("framed_categories") or self.order)
-        self.rules: Dict[str, List[Alternative]] = {
+        self.rules: dict[str, list[Alternative]] = {
             category: [_alternative(a) for a in alternatives]
             for category, alternatives in data["rules"].items()
         }
@@ -329,7 +329,7 @@ class SafetyRules:
 
     # --- structure of the message ---------------------------------------------------
     @staticmethod
-    def _sentences(doc: Doc) -> List[Tuple[int, int]]:
+    def _sentences(doc: Doc) -> list[tuple[int, int]]:
         bounds, start = [], 0
         for token in doc:
             end_here = (token.is_punct and set(token.text) <= SENTENCE_END) or (
@@ -344,7 +344,7 @@ class SafetyRules:
         return bounds
 
     @staticmethod
-    def _clauses(doc: Doc, start: int, end: int) -> List[Tuple[int, int]]:
+    def _clauses(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
         bounds, begin = [], start
         for i in range(start, end):
             if doc[i].lower_ in CLAUSE_BREAKS and i > begin:
@@ -362,7 +362,7 @@ class SafetyRules:
                 return token.i
         return len(doc) - 1
 
-    def _find(self, frame: str, text: str) -> Optional[re.Match]:
+    def _find(self, frame: str, text: str) -> re.Match | None:
         pattern = self.frame_patterns.get(frame)
         return pattern.search(text) if pattern else None
 
@@ -372,8 +372,8 @@ class SafetyRules:
     def _frame_from(
         self,
         doc: Doc,
-        framed: List[Set[str]],
-        clauses: List[Tuple[int, int]],
+        framed: list[set[str]],
+        clauses: list[tuple[int, int]],
         cue: int,
         frame: str,
     ) -> None:
@@ -387,7 +387,7 @@ class SafetyRules:
                 framed[i].add(frame)
 
     def _question_start(
-        self, doc: Doc, clauses: List[Tuple[int, int]], start: int, char: int
+        self, doc: Doc, clauses: list[tuple[int, int]], start: int, char: int
     ) -> int:
         """Where the question holding the cue starts: after a turn such as
         "btw" or "also" ("both legs went numb today, btw how long does pt
@@ -399,7 +399,7 @@ class SafetyRules:
         return start
 
     def _frame_history(
-        self, doc: Doc, framed: List[Set[str]], clauses: List[Tuple[int, int]]
+        self, doc: Doc, framed: list[set[str]], clauses: list[tuple[int, int]]
     ) -> None:
         """A clause about the past, and the clauses after it that say nothing
         about now ("had thoughts of ending my life in 2020, lost my job and ...")."""
@@ -414,9 +414,9 @@ class SafetyRules:
                 for i in range(c_start, c_end):
                     framed[i].add("history")
 
-    def _frames(self, doc: Doc, sentences: List[Tuple[int, int]]) -> List[Set[str]]:
+    def _frames(self, doc: Doc, sentences: list[tuple[int, int]]) -> list[set[str]]:
         """Per token: the frames (informational, history, reported) covering it."""
-        framed: List[Set[str]] = [set() for _ in doc]
+        framed: list[set[str]] = [set() for _ in doc]
         previous_framed = False
         for start, end in sentences:
             text = doc[start:end].text
@@ -450,7 +450,7 @@ class SafetyRules:
         self._frame_quotes(doc, framed)
         return framed
 
-    def _frame_quotes(self, doc: Doc, framed: List[Set[str]]) -> None:
+    def _frame_quotes(self, doc: Doc, framed: list[set[str]]) -> None:
         """Quoted words from a label, report or professional are not the writer's."""
         marks = [t.i for t in doc if t.text in QUOTES]
         for open_at, close_at in zip(marks[::2], marks[1::2], strict=False):
@@ -465,7 +465,7 @@ class SafetyRules:
     def _is_negation(token: Any) -> bool:
         return token.lemma_ in NEGATION_CUES or token.lower_ in {"n't", "nt"}
 
-    def _negated(self, doc: Doc, start: int, part_of_a_sign: Set[int]) -> bool:
+    def _negated(self, doc: Doc, start: int, part_of_a_sign: set[int]) -> bool:
         """Is a negation cue shortly before `start`, within the same clause?
 
         A cue inside a sign ("no strength in my right arm", "no feeling in
@@ -503,7 +503,7 @@ class SafetyRules:
                 return not (before & {"i", "we"})
         return False
 
-    def _matches(self, doc: Doc, sentences: List[Tuple[int, int]]) -> List[_Match]:
+    def _matches(self, doc: Doc, sentences: list[tuple[int, int]]) -> list[_Match]:
         sentence_of = [0] * len(doc)
         for n, (start, end) in enumerate(sentences):
             for i in range(start, end):
@@ -520,8 +520,8 @@ class SafetyRules:
         return found
 
     # --- rules ------------------------------------------------------------------------------
-    def _fire(self, matches: List[_Match]) -> List[Finding]:
-        by_concept: Dict[str, List[_Match]] = defaultdict(list)
+    def _fire(self, matches: list[_Match]) -> list[Finding]:
+        by_concept: dict[str, list[_Match]] = defaultdict(list)
         for m in matches:
             by_concept[m.concept].append(m)
         findings = []
@@ -590,8 +590,8 @@ class SafetyRules:
             ]
             hint = would_be[0].category if would_be else None
 
-        def grouped(ms: List[_Match]) -> Dict[str, List[str]]:
-            out: Dict[str, List[str]] = defaultdict(list)
+        def grouped(ms: list[_Match]) -> dict[str, list[str]]:
+            out: dict[str, list[str]] = defaultdict(list)
             for m in ms:
                 out[m.concept].append(m.text)
             return dict(out)
@@ -609,7 +609,7 @@ class SafetyRules:
         )
 
     # The former API, kept for tools and tests.
-    def concepts(self, text: str, negated: bool = False) -> Dict[str, List[str]]:
+    def concepts(self, text: str, negated: bool = False) -> dict[str, list[str]]:
         analysis = self.analyse(text)
         return analysis.denied if negated else analysis.present
 
@@ -617,7 +617,7 @@ class SafetyRules:
         """Does the message deny a warning sign ("no chest pain")?"""
         return bool(self.analyse(text).denied)
 
-    def detect(self, text: str) -> List[Finding]:
+    def detect(self, text: str) -> list[Finding]:
         return self.analyse(text).findings
 
 
@@ -626,6 +626,6 @@ def default_rules() -> SafetyRules:
     return SafetyRules()
 
 
-def classify(text: str) -> Optional[str]:
+def classify(text: str) -> str | None:
     """The safety category of a message, or None."""
     return default_rules().analyse(text).category

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
 
 import aiohttp
 
@@ -52,7 +51,7 @@ CONVERSATION = [
 ]
 
 
-def train(recipe: str, out: Path) -> Dict[str, float]:
+def train(recipe: str, out: Path) -> dict[str, float]:
     start = time.monotonic()
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "rasa"), "train", "--config", str(RECIPES[recipe]),
@@ -97,8 +96,8 @@ async def conversation(session, url, sender, count, latencies, errors, deadline)
             errors[0] += 1
 
 
-async def load_level(url: str, concurrency: int, count: int, tag: str) -> Dict:
-    latencies: List[float] = []
+async def load_level(url: str, concurrency: int, count: int, tag: str) -> dict:
+    latencies: list[float] = []
     errors = [0]
     deadline = time.monotonic() + LEVEL_TIME_LIMIT
     timeout = aiohttp.ClientTimeout(total=60)
@@ -127,7 +126,7 @@ async def load_level(url: str, concurrency: int, count: int, tag: str) -> Dict:
     }
 
 
-def serve_and_measure(recipe: str, model: str, workdir: Path) -> Dict:
+def serve_and_measure(recipe: str, model: str, workdir: Path) -> dict:
     live = LiveAssistant(workdir, model=Path(model))
     t0 = time.monotonic()
     live.start_actions()
@@ -140,7 +139,7 @@ def serve_and_measure(recipe: str, model: str, workdir: Path) -> Dict:
         except (AssertionError, OSError):
             time.sleep(0.2)
     cold = time.monotonic() - t0
-    figures: Dict = {"cold_start_s": cold, "levels": {}}
+    figures: dict = {"cold_start_s": cold, "levels": {}}
     try:
         asyncio.run(load_level(url, 1, 10, recipe + "-warmup"))
         for concurrency, count in LEVELS.items():
@@ -159,7 +158,7 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
-def write_table(results: Dict, path: Path) -> None:
+def write_table(results: dict, path: Path) -> None:
     ours, default = results["ours"], results["default"]
     rows = [
         ("Training time (s)", "train_s"),
@@ -197,7 +196,7 @@ def write_table(results: Dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def plot(results: Dict, path: Path) -> None:
+def plot(results: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -227,7 +226,7 @@ def main() -> int:
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES))
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    results: Dict = {
+    results: dict = {
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
     }

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 import yaml
@@ -40,7 +40,7 @@ _SENTENCE_END = re.compile(r"[.!?:](?=\s|$)")
 
 
 # --- loading -----------------------------------------------------------------------
-def load_registry() -> Dict[str, dict]:
+def load_registry() -> dict[str, dict]:
     return yaml.safe_load(SOURCES_REGISTRY.read_text())["sources"]
 
 
@@ -53,9 +53,9 @@ def is_full(variation: Mapping) -> bool:
 
 def load_variants(
     paths: Iterable[Path] = (FAQ_RESPONSES,),
-) -> Dict[str, Dict[str, str]]:
+) -> dict[str, dict[str, str]]:
     """{response name: {"short": default text, "full": text after Tell me more}}."""
-    found: Dict[str, Dict[str, str]] = {}
+    found: dict[str, dict[str, str]] = {}
     for path in paths:
         responses = yaml.safe_load(Path(path).read_text()).get("responses", {})
         for name, variations in responses.items():
@@ -72,13 +72,13 @@ def load_variants(
 
 def load_answers(
     paths: Iterable[Path] = (FAQ_RESPONSES,), variant: str = "full"
-) -> Dict[str, str]:
+) -> dict[str, str]:
     """{response name: text} of one variant ("full" or "short")."""
     return {name: v[variant] for name, v in load_variants(paths).items()}
 
 
 # --- citations -------------------------------------------------------------------------
-def citations(text: str) -> List[Tuple[str, Optional[str]]]:
+def citations(text: str) -> list[tuple[str, str | None]]:
     """(name, url or None) for each source the "Sources:" line cites."""
     _, found, cite = text.rpartition(SOURCES_PREFIX)
     if not found:
@@ -93,7 +93,7 @@ def citations(text: str) -> List[Tuple[str, Optional[str]]]:
     return cited
 
 
-def split_answer(text: str) -> Tuple[str, List[str]]:
+def split_answer(text: str) -> tuple[str, list[str]]:
     """Return (body, cited names); the citation is the last line."""
     body, _, _ = text.rpartition(SOURCES_PREFIX)
     return body.strip(), [name for name, _ in citations(text)]
@@ -113,7 +113,7 @@ def citation_line(doc_ids: Iterable[str], registry: Mapping[str, dict]) -> str:
     return f"{SOURCES_PREFIX} " + "; ".join(cite(d, registry) for d in doc_ids)
 
 
-def cited_doc_ids(text: str, registry: Mapping[str, dict]) -> List[str]:
+def cited_doc_ids(text: str, registry: Mapping[str, dict]) -> list[str]:
     """The registry ids of the cited sources (by short name or title)."""
     ids = {}
     for doc_id, source in registry.items():
@@ -121,10 +121,10 @@ def cited_doc_ids(text: str, registry: Mapping[str, dict]) -> List[str]:
     return [ids[name] for name, _ in citations(text) if name in ids]
 
 
-def citation_problems(text: str, registry: Mapping[str, dict]) -> List[str]:
+def citation_problems(text: str, registry: Mapping[str, dict]) -> list[str]:
     """Cited names must be registered; links must match the registry's url."""
     by_short = {s["short"]: s for s in registry.values()}
-    found: List[str] = []
+    found: list[str] = []
     cited = citations(text)
     if not cited:
         found.append("no 'Sources:' line")
@@ -142,7 +142,7 @@ def citation_problems(text: str, registry: Mapping[str, dict]) -> List[str]:
     return found
 
 
-def url_problem(url: str) -> Optional[str]:
+def url_problem(url: str) -> str | None:
     """None if url is empty or a well-formed https URL, else what is wrong."""
     if url == "":
         return None
@@ -184,7 +184,7 @@ def write_citations(path: Path = FAQ_RESPONSES) -> int:
 
 
 # --- words, reading level, copying -----------------------------------------------------
-def words(text: str) -> List[str]:
+def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
@@ -194,7 +194,7 @@ def grade_level(text: str) -> float:
     return textstat.flesch_kincaid_grade(text)
 
 
-def clinic_values() -> Dict[str, str]:
+def clinic_values() -> dict[str, str]:
     """Slot values from clinic.yml, as a patient sees them filled in."""
     from clinic.settings import load_settings
 
@@ -222,7 +222,7 @@ def source_ngrams(n: int = COPY_RUN) -> set:
     return grams
 
 
-def copied_runs(text: str, grams: set, n: int = COPY_RUN) -> List[str]:
+def copied_runs(text: str, grams: set, n: int = COPY_RUN) -> list[str]:
     toks = words(text)
     return [
         " ".join(toks[i : i + n])
@@ -267,7 +267,7 @@ _MISSPELT = re.compile(
 _DOUBLED = re.compile(r"\b([a-z]+) \1\b")
 
 
-def spelling_problems(text: str) -> List[str]:
+def spelling_problems(text: str) -> list[str]:
     """British spellings, common slips and doubled words in a patient-facing text."""
     lower = text.lower()
     found = [
@@ -287,10 +287,10 @@ def problems(
     text: str,
     registry: Mapping[str, dict],
     grams: set,
-) -> List[str]:
+) -> list[str]:
     """What is wrong with one (full) answer."""
     body, _ = split_answer(text)
-    found: List[str] = []
+    found: list[str] = []
     count = len(words(body))
     if not MIN_WORDS <= count <= MAX_WORDS:
         found.append(f"{count} words (want {MIN_WORDS}-{MAX_WORDS})")
@@ -311,10 +311,10 @@ def short_problems(
     registry: Mapping[str, dict],
     grams: set,
     values: Mapping[str, str],
-) -> List[str]:
+) -> list[str]:
     """What is wrong with a short answer, given its full answer."""
     body, _ = split_answer(short)
-    found: List[str] = []
+    found: list[str] = []
     count = len(words(filled(body, values)))
     if count > MAX_SHORT_WORDS:
         found.append(f"short answer: {count} words (want <= {MAX_SHORT_WORDS})")
@@ -333,7 +333,7 @@ def short_problems(
     return found
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     if argv[:1] == ["--write-citations"]:
         print(f"{write_citations()} 'Sources:' lines rewritten in {FAQ_RESPONSES}")
         return 0

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,14 +40,14 @@ PLACEHOLDER = re.compile(
 )
 
 
-def tracked_files() -> List[Path]:
+def tracked_files() -> list[Path]:
     out = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     return [ROOT / line for line in out.splitlines() if line]
 
 
-def findings(path: Path, text: str) -> Iterable[Tuple[str, int]]:
+def findings(path: Path, text: str) -> Iterable[tuple[str, int]]:
     for name, pattern in PROVIDER_PATTERNS.items():
         for match in re.finditer(pattern, text):
             if not PLACEHOLDER.search(match.group(0)):
@@ -62,7 +62,7 @@ def findings(path: Path, text: str) -> Iterable[Tuple[str, int]]:
                 ) + 1
 
 
-def scan(paths: Iterable[Path]) -> List[str]:
+def scan(paths: Iterable[Path]) -> list[str]:
     problems = []
     for path in paths:
         try:

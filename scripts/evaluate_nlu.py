@@ -20,7 +20,7 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from clinic.confidence import faq_decision
 from clinic.settings import load_settings
@@ -43,14 +43,14 @@ def quiet_logs() -> None:
     )
 
 
-def load_examples(path: Path) -> List[Tuple[str, str]]:
+def load_examples(path: Path) -> list[tuple[str, str]]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     data = load_data(str(path))
     return [(m.get("text"), m.get_full_intent()) for m in data.intent_examples]
 
 
-def predicted_label(parse: Dict[str, Any], settings: Any) -> Tuple[str, bool]:
+def predicted_label(parse: dict[str, Any], settings: Any) -> tuple[str, bool]:
     """(full intent, answered with an FAQ?) of a parse result."""
     name = (parse.get("intent") or {}).get("name") or ""
     decision = faq_decision(parse, settings)
@@ -60,7 +60,7 @@ def predicted_label(parse: Dict[str, Any], settings: Any) -> Tuple[str, bool]:
     return (f"faq/{top}" if top else "faq"), decision.confident
 
 
-async def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
+async def parse_all(model: str, texts: list[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import load_agent
 
     agent = await load_agent(model_path=model)
@@ -68,10 +68,10 @@ async def parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
 
 
 def report(
-    examples: List[Tuple[str, str]],
-    parses: List[Dict[str, Any]],
-    thresholds: Tuple[float, float] = (),
-) -> Dict:
+    examples: list[tuple[str, str]],
+    parses: list[dict[str, Any]],
+    thresholds: tuple[float, float] = (),
+) -> dict:
     settings = load_settings()
     if thresholds:
         settings = replace(
@@ -105,7 +105,7 @@ def report(
     }
 
 
-def print_report(title: str, figures: Dict) -> None:
+def print_report(title: str, figures: dict) -> None:
     print(f"\n== {title}")
     print(
         f"FAQ top-1 (full retrieval intent): {figures['faq_top1']:.1%} "

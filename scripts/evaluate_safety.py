@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -23,21 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "safety_cases.yml"
 
 
-def load_cases(path: Path = CASES) -> Tuple[Dict[str, List[str]], List[str]]:
+def load_cases(path: Path = CASES) -> tuple[dict[str, list[str]], list[str]]:
     data = yaml.safe_load(path.read_text())
     return data["must_trigger"], data["must_not_trigger"]
 
 
-def detector_classifier() -> Callable[[List[str]], List[Optional[str]]]:
+def detector_classifier() -> Callable[[list[str]], list[str | None]]:
     return lambda texts: [classify(t) for t in texts]
 
 
-def model_classifier(model: str) -> Callable[[List[str]], List[Optional[str]]]:
+def model_classifier(model: str) -> Callable[[list[str]], list[str | None]]:
     from scripts.evaluate_nlu import parse_all, quiet_logs
 
     quiet_logs()
 
-    def run(texts: List[str]) -> List[Optional[str]]:
+    def run(texts: list[str]) -> list[str | None]:
         parses = asyncio.run(parse_all(model, texts))
         names = [(p.get("intent") or {}).get("name") for p in parses]
         return [n if n in SAFETY_INTENTS else None for n in names]
@@ -45,7 +45,7 @@ def model_classifier(model: str) -> Callable[[List[str]], List[Optional[str]]]:
     return run
 
 
-def evaluate(classify: Callable[[List[str]], List[Optional[str]]]) -> Dict:
+def evaluate(classify: Callable[[list[str]], list[str | None]]) -> dict:
     must, must_not = load_cases()
     texts = [t for msgs in must.values() for t in msgs] + must_not
     got = dict(zip(texts, classify(texts), strict=True))

@@ -27,7 +27,7 @@ import collections
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import yaml
 
@@ -61,7 +61,7 @@ SAFETY_TARGETS = {
 ENFORCED_SAFETY_SETS = ("safety_en", "safety_es")
 
 
-def load(name: str) -> List[Dict[str, Any]]:
+def load(name: str) -> list[dict[str, Any]]:
     """The cases of one set file; "scope_es_in_<half>" / "scope_es_out_<half>" are
     the two lists of tests/eval/scope_es_<half>.yml."""
     for part in ("in", "out"):
@@ -77,7 +77,7 @@ def load(name: str) -> List[Dict[str, Any]]:
     return next(iter(data.values()))
 
 
-def faq_decision(parse: Dict[str, Any], settings: Any) -> Dict[str, Any]:
+def faq_decision(parse: dict[str, Any], settings: Any) -> dict[str, Any]:
     """What the FAQ action would do (clinic/confidence.py): answer or suggest."""
     decision = decide(parse, settings)
     return {
@@ -87,14 +87,14 @@ def faq_decision(parse: Dict[str, Any], settings: Any) -> Dict[str, Any]:
     }
 
 
-def ratio(hits: int, total: int) -> Optional[float]:
+def ratio(hits: int, total: int) -> float | None:
     return round(hits / total, 4) if total else None
 
 
-def safety_figures(cases: List[Dict], parses: List[Dict]) -> Dict[str, Any]:
+def safety_figures(cases: list[dict], parses: list[dict]) -> dict[str, Any]:
     intents = [(p.get("intent") or {}).get("name") for p in parses]
-    by_category: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0])
-    by_kind: Dict[str, List[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    by_category: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+    by_kind: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
     false_alarms, misses = [], []
     for case, intent in zip(cases, intents, strict=True):
         expect = case["expect"]
@@ -131,12 +131,12 @@ def safety_figures(cases: List[Dict], parses: List[Dict]) -> Dict[str, Any]:
 
 
 def scope_figures(
-    out_cases: List[Dict],
-    out_parses: List[Dict],
-    in_cases: List[Dict],
-    in_parses: List[Dict],
+    out_cases: list[dict],
+    out_parses: list[dict],
+    in_cases: list[dict],
+    in_parses: list[dict],
     settings: Any,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     rejected = rejected_long = long_total = 0
     leaks = []
     for case, parse in zip(out_cases, out_parses, strict=True):
@@ -166,8 +166,8 @@ def scope_figures(
 
 
 def in_scope_figures(
-    in_cases: List[Dict], in_parses: List[Dict], settings: Any
-) -> Dict[str, Any]:
+    in_cases: list[dict], in_parses: list[dict], settings: Any
+) -> dict[str, Any]:
     right = wrong = suggested = unsure = 0
     confusions: collections.Counter = collections.Counter()
     for case, parse in zip(in_cases, in_parses, strict=True):
@@ -194,8 +194,8 @@ def in_scope_figures(
 
 
 def conversation_turn(
-    parse: Dict[str, Any], settings: Any, previous: Optional[str]
-) -> Tuple[str, Optional[str]]:
+    parse: dict[str, Any], settings: Any, previous: str | None
+) -> tuple[str, str | None]:
     """What the assistant does with one turn in context: (outcome, topic answered).
 
     The outcome is the alarm or intent when no topic is answered; the topic is
@@ -211,15 +211,15 @@ def conversation_turn(
     return (topic, topic) if topic else (intent, None)
 
 
-def followup_figures(convs: List[Dict], parses: Dict[str, Dict], settings: Any):
+def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     """Every conversation played in order, as the assistant would: per kind of
     turn (first, followup, new_topic, unrelated, emergency), the share handled
     right; follow-ups also parsed alone, as before this decision existed."""
-    right: Dict[str, int] = collections.Counter()
-    total: Dict[str, int] = collections.Counter()
+    right: dict[str, int] = collections.Counter()
+    total: dict[str, int] = collections.Counter()
     alone_right = alone_wrong = wrong = 0
     for conv in convs:
-        previous: Optional[str] = None
+        previous: str | None = None
         for turn in conv["turns"]:
             kind = turn.get("kind") or "first"
             parse = parses[turn["text"]]
@@ -262,20 +262,20 @@ SETS = (
 SAFETY_SETS = ("safety_en", "safety_es")
 
 
-def texts_of(sets: Dict[str, List[Dict]]) -> List[str]:
+def texts_of(sets: dict[str, list[dict]]) -> list[str]:
     texts = [c["text"] for n in SETS[:-1] if n in sets for c in sets[n]]
     return texts + [
         t["text"] for conv in sets.get("followups", []) for t in conv["turns"]
     ]
 
 
-def evaluate(half: str, sets: Dict[str, List[Dict]], parsed: Dict[str, Dict]):
+def evaluate(half: str, sets: dict[str, list[dict]], parsed: dict[str, dict]):
     settings = load_settings()
 
-    def parses(name: str) -> List[Dict]:
+    def parses(name: str) -> list[dict]:
         return [parsed[c["text"]] for c in sets[name]]
 
-    figures: Dict[str, Any] = {"half": half}
+    figures: dict[str, Any] = {"half": half}
     for name in SAFETY_SETS:
         if name in sets:
             figures[name] = safety_figures(sets[name], parses(name))
@@ -299,7 +299,7 @@ def evaluate(half: str, sets: Dict[str, List[Dict]], parsed: Dict[str, Dict]):
     return figures
 
 
-def detector_parse_all(texts: List[str]) -> List[Dict[str, Any]]:
+def detector_parse_all(texts: list[str]) -> list[dict[str, Any]]:
     """The deterministic detector alone, shaped like a parse result."""
     from safety.detector import classify
 
@@ -307,8 +307,8 @@ def detector_parse_all(texts: List[str]) -> List[Dict[str, Any]]:
 
 
 def run(
-    model: Optional[str], halves: List[str], names: Tuple[str, ...] = SETS
-) -> List[Dict[str, Any]]:
+    model: str | None, halves: list[str], names: tuple[str, ...] = SETS
+) -> list[dict[str, Any]]:
     """Parse every message of the chosen halves once, then compute the figures.
 
     model None: the detector alone."""
@@ -321,7 +321,7 @@ def run(
     return [evaluate(h, sets[h], parsed) for h in halves]
 
 
-def safety_failures(figures: Dict[str, Any]) -> List[str]:
+def safety_failures(figures: dict[str, Any]) -> list[str]:
     """What misses the half's safety targets (empty: all met)."""
     target = SAFETY_TARGETS[figures["half"]]
     failures = []
@@ -345,7 +345,7 @@ def safety_failures(figures: Dict[str, Any]) -> List[str]:
     return failures
 
 
-def summary(figures: Dict[str, Any]) -> str:
+def summary(figures: dict[str, Any]) -> str:
     lines = [f"== {figures['half']} half"]
     for name in SAFETY_SETS:
         if name not in figures:
@@ -398,7 +398,7 @@ def summary(figures: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def scope_failures(figures: Dict[str, Any], known_only: bool = False) -> List[str]:
+def scope_failures(figures: dict[str, Any], known_only: bool = False) -> list[str]:
     """The scope targets of issue 14 that a half's figures miss."""
     if "scope" not in figures:  # a safety-only run
         return []

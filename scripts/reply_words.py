@@ -21,8 +21,9 @@ import functools
 import re
 import statistics
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
@@ -41,19 +42,19 @@ WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?")
 
 
 @functools.lru_cache(maxsize=1)
-def load_responses() -> Dict[str, List[Dict[str, Any]]]:
-    responses: Dict[str, List[Dict[str, Any]]] = {}
+def load_responses() -> dict[str, list[dict[str, Any]]]:
+    responses: dict[str, list[dict[str, Any]]] = {}
     for path in RESPONSE_FILES:
         responses.update(yaml.safe_load(path.read_text())["responses"])
     return responses
 
 
 def variation(
-    variations: List[Dict[str, Any]], slots: Mapping[str, Any]
-) -> Dict[str, Any]:
+    variations: list[dict[str, Any]], slots: Mapping[str, Any]
+) -> dict[str, Any]:
     """The variation Rasa picks: a matching conditional one, else a default one."""
 
-    def matches(v: Dict[str, Any]) -> bool:
+    def matches(v: dict[str, Any]) -> bool:
         return all(
             str(slots.get(c["name"])).casefold() == str(c["value"]).casefold()
             for c in v["condition"]
@@ -66,9 +67,9 @@ def variation(
 
 def render(
     message: Mapping[str, Any],
-    responses: Mapping[str, List[Dict[str, Any]]],
+    responses: Mapping[str, list[dict[str, Any]]],
     slots: Mapping[str, Any],
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """A dispatched message as the patient gets it: text and buttons."""
     name = message.get("response")
     chosen = variation(responses[name], slots) if name else {}
@@ -88,11 +89,11 @@ def count_words(text: str) -> int:
 def tracker_for(
     topic: str, settings: ClinicSettings, later: bool, full: bool
 ) -> Tracker:
-    events: List[Dict[str, Any]] = [{"event": "session_started"}]
+    events: list[dict[str, Any]] = [{"event": "session_started"}]
     if later or full:  # an earlier answer showed the full safety note
         meta = {"utter_action": "utter_disclaimer_full"}
         events.append({"event": "bot", "text": "...", "metadata": meta})
-    slots: Dict[str, Any] = dict(settings.slot_values())
+    slots: dict[str, Any] = dict(settings.slot_values())
     intent = "faq"
     if full:
         slots["answer_detail"] = "full"
@@ -107,10 +108,10 @@ def tracker_for(
 
 def reply(
     topic: str,
-    settings: Optional[ClinicSettings] = None,
+    settings: ClinicSettings | None = None,
     later: bool = False,
     full: bool = False,
-) -> List[Dict[str, Any]]:
+) -> list[dict[str, Any]]:
     """The messages the patient gets for topic, rendered."""
     settings = settings or load_settings(environ={})
     tracker = tracker_for(topic, settings, later, full)
@@ -121,7 +122,7 @@ def reply(
     return [render(m, responses, tracker.slots) for m in dispatcher.messages]
 
 
-def words_before_buttons(messages: List[Dict[str, Any]]) -> int:
+def words_before_buttons(messages: list[dict[str, Any]]) -> int:
     """Words of the messages up to and including the first one with buttons."""
     total = 0
     for message in messages:
@@ -139,7 +140,7 @@ def summary(counts: Mapping[str, int]) -> str:
     )
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--later", action="store_true")
     parser.add_argument("--full", action="store_true")

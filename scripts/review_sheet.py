@@ -25,8 +25,9 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 
@@ -83,8 +84,8 @@ def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def examples_by_topic() -> Dict[str, List[str]]:
-    found: Dict[str, List[str]] = {}
+def examples_by_topic() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
     for path in sorted(NLU_DIR.glob("*.yml")):
         for item in load_yaml(path).get("nlu", []):
             intent = item.get("intent", "")
@@ -98,7 +99,7 @@ def examples_by_topic() -> Dict[str, List[str]]:
     return found
 
 
-def pick_examples(lines: Sequence[str], n: int = EXAMPLES) -> List[str]:
+def pick_examples(lines: Sequence[str], n: int = EXAMPLES) -> list[str]:
     """n examples spread over the list (the first ones are often near-copies)."""
     if len(lines) <= n:
         return list(lines)
@@ -111,7 +112,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 # --- when each answer last changed (git) ---------------------------------------------
-def blame_dates(path: Path) -> Dict[str, Tuple[str, str, str]]:
+def blame_dates(path: Path) -> dict[str, tuple[str, str, str]]:
     """{response name: (date, short commit, subject)} of the newest line in its block."""
     relative = path.relative_to(ROOT)
     try:
@@ -124,8 +125,8 @@ def blame_dates(path: Path) -> Dict[str, Tuple[str, str, str]]:
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return {}
-    lines: List[Tuple[str, int, str, str]] = []  # (sha, time, summary, text)
-    commits: Dict[str, Dict[str, str]] = {}
+    lines: list[tuple[str, int, str, str]] = []  # (sha, time, summary, text)
+    commits: dict[str, dict[str, str]] = {}
     sha = ""
     for line in out.split("\n"):
         if re.match(r"^[0-9a-f]{40} ", line):
@@ -141,9 +142,9 @@ def blame_dates(path: Path) -> Dict[str, Tuple[str, str, str]]:
             key, _, value = line.partition(" ")
             if key in ("committer-time", "summary"):
                 commits[sha][key] = value
-    found: Dict[str, Tuple[str, str, str]] = {}
-    block: Optional[str] = None
-    newest: Dict[str, Tuple[int, str, str]] = {}
+    found: dict[str, tuple[str, str, str]] = {}
+    block: str | None = None
+    newest: dict[str, tuple[int, str, str]] = {}
     for sha, when, summary, text in lines:
         start = re.match(r"^  (utter_\S+):\s*$", text)
         if start:
@@ -188,7 +189,7 @@ def stem(word: str) -> str:
     return word
 
 
-def content_stems(text: str) -> List[str]:
+def content_stems(text: str) -> list[str]:
     return [
         stem(w)
         for w in re.findall(r"[a-z][a-z'-]+", text.lower())
@@ -196,7 +197,7 @@ def content_stems(text: str) -> List[str]:
     ]
 
 
-def sentences(text: str) -> List[str]:
+def sentences(text: str) -> list[str]:
     """Sentences of a source text, without navigation or share-button lines."""
     found = []
     for paragraph in re.split(r"\n+", text):
@@ -212,7 +213,7 @@ class SourceTexts:
 
     def __init__(self, registry: Mapping[str, dict], folder: Path = kb.SOURCES_DIR):
         self.folder = folder
-        self.sentences: Dict[str, List[str]] = {}
+        self.sentences: dict[str, list[str]] = {}
         for doc_id, source in registry.items():
             path = folder / source.get("file", "")
             if source.get("file") and path.is_file():
@@ -228,7 +229,7 @@ class SourceTexts:
 
     def passages(
         self, doc_id: str, answer: str, n: int = PASSAGES_PER_SOURCE
-    ) -> List[str]:
+    ) -> list[str]:
         """The n sentences of a source that share the most (rare) words with answer."""
         wanted = set(content_stems(answer))
         scored = []
@@ -265,7 +266,7 @@ def plain_concept(name: str) -> str:
     return str(name).replace("_", " ")
 
 
-def rule_concepts(alternative: Any) -> List[str]:
+def rule_concepts(alternative: Any) -> list[str]:
     """The concepts one rule line needs: a list, a single name, or the dict form
     {all: [...], unless: [...], same_sentence: ...} (shown as "not <concept>")."""
     if isinstance(alternative, dict):
@@ -276,7 +277,7 @@ def rule_concepts(alternative: Any) -> List[str]:
     return [str(alternative)]
 
 
-def red_flag_vocabulary(path: Path = SAFETY_RULES) -> Dict[str, Any]:
+def red_flag_vocabulary(path: Path = SAFETY_RULES) -> dict[str, Any]:
     """Categories, rules and concepts of the safety detector, readable."""
     data = load_yaml(path) or {}
     concepts = {
@@ -290,7 +291,7 @@ def red_flag_vocabulary(path: Path = SAFETY_RULES) -> Dict[str, Any]:
             concepts.setdefault(
                 f"{name}_other", concepts[name] + ["(about someone else)"]
             )
-    rules: Dict[str, List[List[str]]] = {}
+    rules: dict[str, list[list[str]]] = {}
     for category, alternatives in (data.get("rules") or {}).items():
         rules[category] = [rule_concepts(alt) for alt in alternatives or []]
     order = list(data.get("order") or rules)
@@ -306,7 +307,7 @@ def e(text: Any) -> str:
 
 def answer_html(text: str) -> str:
     """An answer as the widget shows it: paragraphs, "- " lists, [name](url) links."""
-    out: List[str] = []
+    out: list[str] = []
     in_list = False
     for line in text.split("\n"):
         bullet = re.match(r"^\s*[-*]\s+(.*)$", line)
@@ -381,7 +382,7 @@ def topic_section(
     examples: Sequence[str],
     registry: Mapping[str, dict],
     sources: SourceTexts,
-    changed: Tuple[str, str, str],
+    changed: tuple[str, str, str],
     referral_text: str,
     values: Mapping[str, str],
 ) -> str:
@@ -441,7 +442,7 @@ def topic_section(
 
 
 def summary_table(
-    rows: Iterable[Tuple[Topic, Mapping[str, str], Tuple[str, str, str]]],
+    rows: Iterable[tuple[Topic, Mapping[str, str], tuple[str, str, str]]],
     values: Mapping[str, str],
 ) -> str:
     body = []
@@ -527,7 +528,7 @@ def vocabulary_section(vocabulary: Mapping[str, Any]) -> str:
         "so; (a / b) means either; each … is a word that may or may not be there; "
         "“can not” also covers “can't” and “cannot”.</p>"
     ]
-    used: List[str] = []
+    used: list[str] = []
     for category in vocabulary["order"]:
         lines = vocabulary["rules"].get(category, [])
         title = e(CATEGORY_NAMES.get(category, category))
@@ -561,7 +562,7 @@ def vocabulary_section(vocabulary: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def build_html(settings: Optional[ClinicSettings] = None) -> str:
+def build_html(settings: ClinicSettings | None = None) -> str:
     settings = settings or load_settings()
     values = {**settings.slot_values(), **settings.disclaimers()}
     registry = kb.load_registry()
@@ -672,7 +673,7 @@ def print_pdf(html_path: Path, pdf_path: Path) -> None:
         browser.close()
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--no-pdf", action="store_true")

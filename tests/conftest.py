@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 import pytest
 
@@ -52,9 +53,9 @@ def dispatcher() -> CollectingDispatcher:
 
 
 def make_tracker(
-    latest_message: Optional[Dict[str, Any]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
+    latest_message: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
 ) -> Tracker:
     return Tracker(
         sender_id="test-user",
@@ -72,9 +73,9 @@ def faq_message(
     topic: str,
     confidence: float = 0.95,
     answer_confidence: float = 0.9,
-    ranking: Optional[List[str]] = None,
-    entities: Optional[List[Dict[str, Any]]] = None,
-) -> Dict[str, Any]:
+    ranking: list[str] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A parsed user message as the ResponseSelector leaves it."""
     ranking = ranking or [topic]
     return {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 import yaml
@@ -34,8 +33,8 @@ SPECIAL_RESPONSES = {
 }
 
 
-def examples_by_intent(paths: List[Path]) -> Dict[str, List[str]]:
-    found: Dict[str, List[str]] = {}
+def examples_by_intent(paths: list[Path]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
     for path in paths:
         for item in yaml.safe_load(path.read_text()).get("nlu", []):
             lines = [
@@ -61,7 +60,7 @@ def normalise(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def catalogue_ids() -> List[str]:
+def catalogue_ids() -> list[str]:
     return [t["id"] for t in yaml.safe_load(CATALOGUE.read_text())["faq"]]
 
 
@@ -270,7 +269,7 @@ def test_citation_lines_are_up_to_date():
 # --- US spelling ----------------------------------------------------------------------
 
 
-def patient_texts() -> Dict[str, str]:
+def patient_texts() -> dict[str, str]:
     """Everything the assistant says: answers, domain responses, labels, notes."""
     texts = {}
     for name, v in VARIANTS.items():

@@ -7,13 +7,13 @@ import can't hide an arrow pointing the wrong way.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Set, Tuple
 
 from tests.conftest import ROOT
 
 # Higher may import lower, never the reverse; one level never imports its peers.
-LEVELS: Dict[str, int] = {
+LEVELS: dict[str, int] = {
     "persistence": 0,  # storage
     "clinic": 1,  # domain: settings, topics, answer decisions
     "safety": 1,  # domain: the safety detector, no Rasa
@@ -25,7 +25,7 @@ LEVELS: Dict[str, int] = {
 }
 
 
-def modules() -> Dict[str, Path]:
+def modules() -> dict[str, Path]:
     found = {}
     for package in LEVELS:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -51,7 +51,7 @@ def imports(path: Path, name: str) -> Iterator[str]:
                     yield f"{node.module}.{alias.name}"
 
 
-def graph() -> Dict[str, Set[str]]:
+def graph() -> dict[str, set[str]]:
     known = modules()
     return {
         name: {target for target in imports(path, name) if target in known} - {name}
@@ -60,7 +60,7 @@ def graph() -> Dict[str, Set[str]]:
 
 
 def test_arrows_point_down() -> None:
-    wrong: List[Tuple[str, str]] = []
+    wrong: list[tuple[str, str]] = []
     for source, targets in graph().items():
         top = source.split(".")[0]
         for target in targets:
@@ -73,9 +73,9 @@ def test_arrows_point_down() -> None:
 def test_no_import_cycle() -> None:
     edges = graph()
     cycles = []
-    state: Dict[str, int] = {}  # 1 visiting, 2 done
+    state: dict[str, int] = {}  # 1 visiting, 2 done
 
-    def visit(node: str, path: List[str]) -> None:
+    def visit(node: str, path: list[str]) -> None:
         state[node] = 1
         for target in sorted(edges[node]):
             if state.get(target) == 1:

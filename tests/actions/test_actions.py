@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import List
 
 import pytest
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
@@ -23,11 +22,11 @@ from safety.categories import SAFETY_INTENTS
 from tests.conftest import faq_message, make_tracker
 
 
-def run(action, dispatcher, tracker) -> List[dict]:
+def run(action, dispatcher, tracker) -> list[dict]:
     return asyncio.run(action.run(dispatcher, tracker, {}))
 
 
-def responses(dispatcher) -> List[str]:
+def responses(dispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
 

@@ -11,7 +11,7 @@ tests run those Rasa pieces on the project's domain with the real FAQ actions.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 from rasa.core.actions.action import ActionExtractSlots, RemoteAction
@@ -53,7 +53,7 @@ class Conversation:
             "detail", [ActionExecuted("action_listen")], domain.slots
         )
 
-    def user(self, text: str, parse: Dict[str, Any]) -> None:
+    def user(self, text: str, parse: dict[str, Any]) -> None:
         self.tracker.update(
             UserUttered(text, intent=parse["intent"], entities=parse["entities"],
                         parse_data=parse)  # fmt: skip
@@ -64,7 +64,7 @@ class Conversation:
         ):
             self.tracker.update(event)
 
-    def run(self, action) -> List[Dict[str, Any]]:
+    def run(self, action) -> list[dict[str, Any]]:
         """The action's messages as Rasa renders them; then its events applied."""
         state = self.tracker.current_state(EventVerbosity.AFTER_RESTART)
         sdk_tracker = Tracker.from_dict(state)
@@ -87,7 +87,7 @@ def filled(text: str) -> str:
     return kb.filled(text, kb.clinic_values())
 
 
-def tell_me_more(topic: str | None) -> Dict[str, Any]:
+def tell_me_more(topic: str | None) -> dict[str, Any]:
     entities = [{"entity": "faq_topic", "value": topic}] if topic else []
     return {
         "text": tell_me_more_payload(topic) if topic else "tell me more",

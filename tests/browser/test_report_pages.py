@@ -15,8 +15,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
 
 import pytest
 from playwright import sync_api
@@ -31,7 +31,7 @@ PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
 
 
 def run_report(
-    *args: str, env: Optional[Dict[str, str]] = None
+    *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *CLI, *args],
@@ -66,10 +66,10 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-def open_page(browser, html: Path, screenshot: Optional[Path] = None) -> List[str]:
+def open_page(browser, html: Path, screenshot: Path | None = None) -> list[str]:
     """Problems the page reports in Chromium: console errors, page errors, requests."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
-    problems: List[str] = []
+    problems: list[str] = []
     page.on(
         "console",
         lambda m: problems.append(f"console {m.type}: {m.text}")

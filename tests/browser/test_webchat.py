@@ -97,7 +97,7 @@ class ClinicSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def start(self) -> "ClinicSite":
+    def start(self) -> ClinicSite:
         self.thread.start()
         return self
 

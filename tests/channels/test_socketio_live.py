@@ -16,9 +16,9 @@ import asyncio
 import sqlite3
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any
 
 import pytest
 import socketio
@@ -51,26 +51,26 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAssistant]:
         assistant.stop()
 
 
-Messages = List[Dict[str, Any]]
+Messages = list[dict[str, Any]]
 
 
 class Chat:
     """One rasa-webchat-like client: session_request, user_uttered, bot_uttered."""
 
-    def __init__(self, url: str, origin: Optional[str] = ALLOWED, transport="polling"):
+    def __init__(self, url: str, origin: str | None = ALLOWED, transport="polling"):
         self.url = url
         self.headers = {"Origin": origin} if origin else {}
         self.transports = [transport] if transport else None
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: asyncio.Queue = asyncio.Queue()
         self.confirmed: asyncio.Queue = asyncio.Queue()
-        self.session_id: Optional[str] = None
+        self.session_id: str | None = None
         self.client.on("bot_uttered", self.received.put_nowait)
         self.client.on("session_confirm", self.confirmed.put_nowait)
         self.disconnected = asyncio.Event()
         self.client.on("disconnect", lambda *_: self.disconnected.set())
 
-    async def open(self, session_id: Optional[str] = None) -> str:
+    async def open(self, session_id: str | None = None) -> str:
         await self.client.connect(
             self.url,
             headers=self.headers,
@@ -81,7 +81,7 @@ class Chat:
         self.session_id = await asyncio.wait_for(self.confirmed.get(), 30)
         return self.session_id
 
-    async def say(self, text: str, session_id: Optional[str] = None) -> None:
+    async def say(self, text: str, session_id: str | None = None) -> None:
         await self.client.emit(
             "user_uttered",
             {
@@ -119,7 +119,7 @@ class Chat:
         await asyncio.sleep(0.2)
 
 
-def texts(messages: Messages) -> List[str]:
+def texts(messages: Messages) -> list[str]:
     return [m.get("text", "") for m in messages]
 
 
@@ -127,7 +127,7 @@ def has_text(part: str) -> Callable[[Messages], bool]:
     return lambda messages: any(part in t for t in texts(messages))
 
 
-def user_texts(live: LiveAssistant, sender: str) -> List[str]:
+def user_texts(live: LiveAssistant, sender: str) -> list[str]:
     return [
         e.get("text") for e in live.tracker(sender)["events"] if e["event"] == "user"
     ]
@@ -192,7 +192,7 @@ def test_a_page_on_another_origin_cannot_connect(live: LiveAssistant):
     run(scenario())
 
 
-async def websocket_handshake(url: str, origin: str) -> Optional[int]:
+async def websocket_handshake(url: str, origin: str) -> int | None:
     """None if a WebSocket opens from `origin`, else the HTTP status."""
     import websockets
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, List, Optional, Tuple
 
 import pytest
 
@@ -11,11 +10,11 @@ from clinic.confidence import answer_key, combined_ranking, faq_decision
 
 
 def parse(
-    selector: List[Tuple[str, float]],
-    gate: Optional[List[Tuple[str, float]]] = None,
+    selector: list[tuple[str, float]],
+    gate: list[tuple[str, float]] | None = None,
     intent: str = "faq",
     intent_confidence: float = 0.9,
-) -> Dict:
+) -> dict:
     top, top_confidence = selector[0]
     message = {
         "intent": {"name": intent, "confidence": intent_confidence},

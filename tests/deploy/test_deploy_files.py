@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Set
+from typing import Any
 
 import pytest
 import yaml
@@ -29,7 +29,7 @@ def load(name: str) -> Any:
     return yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
 
 
-def variables(value: Any) -> Set[str]:
+def variables(value: Any) -> set[str]:
     if isinstance(value, str):
         return set(VARIABLE.findall(value))
     if isinstance(value, dict):
@@ -52,17 +52,17 @@ def class_exists(path: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def compose() -> Dict[str, Any]:
+def compose() -> dict[str, Any]:
     return load("docker-compose.yml")
 
 
 @pytest.fixture(scope="module")
-def values() -> Dict[str, Any]:
+def values() -> dict[str, Any]:
     return load("helm/values.yml")
 
 
 @pytest.fixture(scope="module")
-def endpoints() -> Dict[str, Any]:
+def endpoints() -> dict[str, Any]:
     return load("endpoints.production.yml")
 
 
@@ -93,7 +93,7 @@ def test_nginx_conf_is_well_formed_and_exposes_only_the_chat() -> None:
     assert re.search(r"location / \{\s*return 404;", code)
 
 
-def dockerfile_bases(name: str) -> List[str]:
+def dockerfile_bases(name: str) -> list[str]:
     text = (DEPLOY / name).read_text()
     return re.findall(r"^FROM\s+(\S+)", text, re.M)
 
@@ -116,7 +116,7 @@ def test_dockerfiles_are_pinned_to_the_required_versions() -> None:
 
 
 # --- docker compose -------------------------------------------------------------------
-def test_compose_has_the_single_host_topology(compose: Dict[str, Any]) -> None:
+def test_compose_has_the_single_host_topology(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {
         "nginx",
@@ -134,7 +134,7 @@ def test_compose_has_the_single_host_topology(compose: Dict[str, Any]) -> None:
         assert (ROOT / dockerfile).is_file(), dockerfile
 
 
-def test_compose_images_are_pinned(compose: Dict[str, Any]) -> None:
+def test_compose_images_are_pinned(compose: dict[str, Any]) -> None:
     images = {name: s["image"] for name, s in compose["services"].items()}
     for name, image in images.items():
         assert PINNED.match(image), f"{name}: {image} is not pinned to a version"
@@ -145,7 +145,7 @@ def test_compose_images_are_pinned(compose: Dict[str, Any]) -> None:
 
 
 def test_compose_rasa_is_safe_and_configured(
-    compose: Dict[str, Any], endpoints: Dict[str, Any]
+    compose: dict[str, Any], endpoints: dict[str, Any]
 ) -> None:
     for name in ("rasa-1", "rasa-2"):
         rasa = compose["services"][name]
@@ -166,7 +166,7 @@ def test_compose_rasa_is_safe_and_configured(
 
 
 # --- production endpoints and credentials -------------------------------------------
-def test_production_stores_are_postgres_and_redis(endpoints: Dict[str, Any]) -> None:
+def test_production_stores_are_postgres_and_redis(endpoints: dict[str, Any]) -> None:
     tracker, lock = endpoints["tracker_store"], endpoints["lock_store"]
     assert tracker["type"] == OUR_TRACKER_STORE and tracker["dialect"] == "postgresql"
     assert tracker["url"] == "${DB_HOST}" and tracker["password"] == "${DB_PASSWORD}"
@@ -183,7 +183,7 @@ def test_production_stores_are_postgres_and_redis(endpoints: Dict[str, Any]) -> 
 
 
 # --- Helm values ----------------------------------------------------------------------
-def test_helm_overrides_the_charts_unsafe_defaults(values: Dict[str, Any]) -> None:
+def test_helm_overrides_the_charts_unsafe_defaults(values: dict[str, Any]) -> None:
     settings = values["applicationSettings"]
     assert settings["enableAPI"] is False  # chart default: true
     assert settings["token"] != "rasaToken"  # chart default token
@@ -199,7 +199,7 @@ def test_helm_overrides_the_charts_unsafe_defaults(values: Dict[str, Any]) -> No
     assert values["rabbitmq"]["install"] is False
 
 
-def test_helm_images_are_pinned(values: Dict[str, Any]) -> None:
+def test_helm_images_are_pinned(values: dict[str, Any]) -> None:
     for image in (values["image"], values["rasa-action-server"]["image"]):
         tag = str(image["tag"])
         assert re.fullmatch(r"\d+\.\d+\.\d+[\w.-]*", tag), tag
@@ -207,7 +207,7 @@ def test_helm_images_are_pinned(values: Dict[str, Any]) -> None:
 
 
 def test_helm_scales_out_with_our_stores(
-    values: Dict[str, Any], endpoints: Dict[str, Any]
+    values: dict[str, Any], endpoints: dict[str, Any]
 ) -> None:
     assert values["replicaCount"] >= 2
     assert values["rasa-action-server"]["install"] is True
@@ -238,7 +238,7 @@ def test_deployment_guide_covers_both_recipes() -> None:
         assert needle in guide, needle
 
 
-def test_retention_cronjob_uses_the_deployed_image(values: Dict[str, Any]) -> None:
+def test_retention_cronjob_uses_the_deployed_image(values: dict[str, Any]) -> None:
     job = load("helm/purge-cronjob.yml")
     container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     image = values["image"]
@@ -251,7 +251,7 @@ def test_retention_cronjob_uses_the_deployed_image(values: Dict[str, Any]) -> No
 
 
 def test_action_server_calls_carry_the_token_everywhere(
-    endpoints: Dict[str, Any], compose: Dict[str, Any], values: Dict[str, Any]
+    endpoints: dict[str, Any], compose: dict[str, Any], values: dict[str, Any]
 ) -> None:
     headers = endpoints["action_endpoint"]["headers"]
     assert headers == {"X-Action-Token": "${ACTION_SERVER_TOKEN}"}

@@ -18,8 +18,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -40,7 +40,7 @@ DEPLOY = ROOT / "deploy"
 VENV_BIN = Path(sys.executable).parent
 
 
-def copy_lines(dockerfile: Path) -> List[Tuple[List[str], str]]:
+def copy_lines(dockerfile: Path) -> list[tuple[list[str], str]]:
     """(sources, destination) of every COPY instruction, in order."""
     copies = []
     for line in dockerfile.read_text().splitlines():
@@ -72,9 +72,9 @@ def build_app(dockerfile: Path, root: Path) -> Path:
     return app
 
 
-def entrypoint(dockerfile: Path) -> Tuple[List[str], List[str]]:
+def entrypoint(dockerfile: Path) -> tuple[list[str], list[str]]:
     """(ENTRYPOINT, CMD) of the Dockerfile, in exec form."""
-    found: Dict[str, List[str]] = {"ENTRYPOINT": [], "CMD": []}
+    found: dict[str, list[str]] = {"ENTRYPOINT": [], "CMD": []}
     for line in dockerfile.read_text().splitlines():
         keyword, _, rest = line.partition(" ")
         if keyword in found:
@@ -82,7 +82,7 @@ def entrypoint(dockerfile: Path) -> Tuple[List[str], List[str]]:
     return found["ENTRYPOINT"], found["CMD"]
 
 
-def image_command(dockerfile: Path, app: Path) -> List[str]:
+def image_command(dockerfile: Path, app: Path) -> list[str]:
     """The image's command with /app paths pointing at the folder."""
     start, args = entrypoint(dockerfile)
     command = start + args
@@ -99,12 +99,12 @@ PROJECT = {
 }  # fmt: skip
 
 
-def class_modules(path: Path, *keys: str) -> List[str]:
+def class_modules(path: Path, *keys: str) -> list[str]:
     """Modules of the class paths a YAML file names (channels, stores, components)."""
     import yaml
 
     data = yaml.safe_load(path.read_text()) or {}
-    names: List[str] = []
+    names: list[str] = []
     if not keys:
         names = [key for key in data if "." in key]
     for key in keys:
@@ -116,7 +116,7 @@ def class_modules(path: Path, *keys: str) -> List[str]:
     return sorted({n.rsplit(".", 1)[0] for n in names if n.split(".")[0] in PROJECT})
 
 
-def foreign_modules(app: Path, modules: List[str]) -> Dict[str, str]:
+def foreign_modules(app: Path, modules: list[str]) -> dict[str, str]:
     """Project modules that `modules` pull in from outside the image's /app."""
     code = (
         "import importlib, json, sys\n"
@@ -163,7 +163,7 @@ def test_copy_lines_are_read() -> None:
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, str]]:
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     pg_bin, redis_bin = find_pg_bin(), find_redis()
     assert pg_bin is not None, PG_MISSING
     assert redis_bin is not None, REDIS_MISSING
@@ -175,7 +175,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, s
         if stale.name != model_path().name:
             stale.unlink()
     postgres, redis = PostgresServer(pg_bin), RedisServer(redis_bin)
-    processes: List[subprocess.Popen] = []
+    processes: list[subprocess.Popen] = []
     actions_port, rasa_port = free_port(), free_port()
     env = {
         key: value
@@ -238,7 +238,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, s
         postgres.cleanup()
 
 
-def test_production_layout_answers_with_actions(production: Dict[str, str]) -> None:
+def test_production_layout_answers_with_actions(production: dict[str, str]) -> None:
     import urllib.request
 
     body = json.dumps(

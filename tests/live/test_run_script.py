@@ -14,8 +14,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 
@@ -62,7 +62,7 @@ class RunScript:
             time.sleep(0.5)
         raise AssertionError(f"not ready in {READY_TIMEOUT}s:\n{self.output()[-4000:]}")
 
-    def ask(self, message: str) -> List[dict]:
+    def ask(self, message: str) -> list[dict]:
         body = json.dumps({"sender": "run-script-test", "message": message}).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",

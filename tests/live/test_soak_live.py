@@ -11,7 +11,6 @@ import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Dict, List
 
 import aiohttp
 import pytest
@@ -47,7 +46,7 @@ def rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-async def talk(url: str, index: int, until: float, stats: Dict[str, List]) -> None:
+async def talk(url: str, index: int, until: float, stats: dict[str, list]) -> None:
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         turn = 0
@@ -71,8 +70,8 @@ async def talk(url: str, index: int, until: float, stats: Dict[str, List]) -> No
             turn += 1
 
 
-def run_load(url: str, seconds: float) -> Dict[str, List]:
-    stats: Dict[str, List] = {"latency": [], "errors": []}
+def run_load(url: str, seconds: float) -> dict[str, list]:
+    stats: dict[str, list] = {"latency": [], "errors": []}
     until = time.monotonic() + seconds
 
     async def main() -> None:

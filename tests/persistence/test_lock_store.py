@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Iterator, List
+from collections.abc import Iterator
 
 import pytest
 from rasa.core.lock_store import LockError, LockStore
@@ -46,10 +46,10 @@ def make_store(port: int, **settings: object) -> ResilientRedisLockStore:
 def test_one_message_per_conversation_across_replicas(
     redis_server: RedisServer,
 ) -> None:
-    async def run() -> List[int]:
+    async def run() -> list[int]:
         replicas = [make_store(redis_server.port) for _ in range(2)]
-        inside: List[str] = []
-        most: List[int] = []
+        inside: list[str] = []
+        most: list[int] = []
 
         async def handle(number: int) -> None:
             async with replicas[number % 2].lock("conversation-1"):

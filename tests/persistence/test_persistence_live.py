@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
 
@@ -27,7 +27,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAssistant]:
     assistant.stop()
 
 
-def texts(reply: List[Dict]) -> List[str]:
+def texts(reply: list[dict]) -> list[str]:
     return [m["text"] for m in reply if m.get("text")]
 
 

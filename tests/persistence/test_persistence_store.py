@@ -6,8 +6,8 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 import sqlalchemy as sa
@@ -74,7 +74,7 @@ def conversation(sender: str, text: str = PII) -> DialogueStateTracker:
     )
 
 
-def stored_rows(path: Path, sender: str) -> List[dict]:
+def stored_rows(path: Path, sender: str) -> list[dict]:
     db = sqlite3.connect(path)
     try:
         rows = db.execute(
@@ -183,7 +183,7 @@ def test_retries_cover_a_short_outage(tmp_path: Path, domain: Domain) -> None:
     assert tracker is not None and tracker.latest_message.text == "hello"
 
 
-def all_rows(path: Path) -> List[tuple]:
+def all_rows(path: Path) -> list[tuple]:
     db = sqlite3.connect(path)
     try:
         return db.execute("select sender_id, data from events order by id").fetchall()

@@ -7,8 +7,8 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, Optional
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +47,7 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Dict[str, str]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """An endpoints file and URL for a fresh tracker store of either kind."""
     if request.param == "sqlite":
         path = tmp_path / "conversations.db"
@@ -82,7 +82,7 @@ def open_store(url: str) -> RedactingSQLTrackerStore:
     )
 
 
-def fill(url: str, age_days: Dict[str, float]) -> None:
+def fill(url: str, age_days: dict[str, float]) -> None:
     """One stored conversation per sender, its events `age_days` old."""
     store = open_store(url)
     for sender in age_days:
@@ -121,7 +121,7 @@ def continue_today(url: str, sender: str) -> None:
 def counts(
     url: str,
     senders=("old-1", "old-2", "recent", "today", "mixed", "patient-a", "patient-b"),
-) -> Dict[str, int]:
+) -> dict[str, int]:
     """Events per stored conversation, by the senders' own IDs."""
     names = {stored_sender_id(s): s for s in senders}
     engine = sa.create_engine(url)
@@ -135,7 +135,7 @@ def counts(
     return {names.get(sender, sender): count for sender, count in rows}
 
 
-def run(*args: str, env: Optional[Dict[str, str]] = None) -> str:
+def run(*args: str, env: dict[str, str] | None = None) -> str:
     import os
 
     result = subprocess.run(
@@ -149,7 +149,7 @@ def run(*args: str, env: Optional[Dict[str, str]] = None) -> str:
     return result.stdout
 
 
-def test_retention_deletes_only_idle_conversations(database: Dict[str, str]) -> None:
+def test_retention_deletes_only_idle_conversations(database: dict[str, str]) -> None:
     url = database["url"]
     fill(url, {"old-1": 45, "old-2": 31, "recent": 1, "today": 0})
     # "mixed": started 60 days ago, written to again today: kept whole.
@@ -176,7 +176,7 @@ def test_retention_deletes_only_idle_conversations(database: Dict[str, str]) -> 
 
 
 def test_one_persons_conversation_is_deleted_on_request(
-    database: Dict[str, str],
+    database: dict[str, str],
 ) -> None:
     url = database["url"]
     fill(url, {"patient-a": 0, "patient-b": 0})

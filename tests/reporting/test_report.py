@@ -16,10 +16,11 @@ import statistics
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,13 +47,13 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def expected_figures(history: History, first: date, last: date, tz: ZoneInfo) -> Dict:
+def expected_figures(history: History, first: date, last: date, tz: ZoneInfo) -> dict:
     """The report's figures from the generator's own record of what it wrote."""
 
     def local_day(timestamp: float) -> date:
         return datetime.fromtimestamp(timestamp, tz).date()
 
-    figures: Dict[str, Any] = {
+    figures: dict[str, Any] = {
         "conversations": Counter(),  # (day, channel)
         "messages": Counter(),
         "topics": Counter(),
@@ -103,7 +104,7 @@ def report(history_db) -> Report:
 
 
 @pytest.fixture(scope="module")
-def expected(history_db) -> Dict:
+def expected(history_db) -> dict:
     return expected_figures(history_db[1], FIRST, LAST, UTC)
 
 
@@ -255,8 +256,8 @@ def _rows(path: Path, period: Period) -> Iterator[Row]:
 # --- content gaps -------------------------------------------------------------------
 
 
-def _themes_by_text(history: History) -> Dict[str, Counter]:
-    themes: Dict[str, Counter] = defaultdict(Counter)
+def _themes_by_text(history: History) -> dict[str, Counter]:
+    themes: dict[str, Counter] = defaultdict(Counter)
     for c in history.conversations:
         for gap in c.gaps:
             themes[normalize(gap.text)][gap.theme] += 1
@@ -275,7 +276,7 @@ def test_gap_groups_are_similar_questions_with_their_topic(
     assert counts == sorted(counts, reverse=True)
     # Purity: a group's questions are one theme, nearly always.
     mixed = 0
-    by_theme: Dict[str, List[Tuple[int, Any]]] = defaultdict(list)
+    by_theme: dict[str, list[tuple[int, Any]]] = defaultdict(list)
     for group in groups:
         tally = Counter()
         for member in group.members:
@@ -391,7 +392,7 @@ def test_retention_the_report_reads_what_purge_left(history_db, tmp_path):
     deleted, _ = purge(url, days=30, now=HISTORY_END)
     assert deleted > 0
     cutoff = HISTORY_END - 30 * 86400
-    last_seen: Dict[str, float] = {}
+    last_seen: dict[str, float] = {}
     for c in history.conversations:
         last_seen[c.sender_id] = max(last_seen.get(c.sender_id, 0), c.last)
     kept = [c for c in history.conversations if last_seen[c.sender_id] >= cutoff]
@@ -404,7 +405,7 @@ def test_retention_the_report_reads_what_purge_left(history_db, tmp_path):
 # --- the counting rules, on hand-made events ----------------------------------------
 
 
-def _event_rows(sender: str, events: List[Tuple[str, Dict]], start: float) -> List[Row]:
+def _event_rows(sender: str, events: list[tuple[str, dict]], start: float) -> list[Row]:
     import json
 
     rows = []
@@ -415,7 +416,7 @@ def _event_rows(sender: str, events: List[Tuple[str, Dict]], start: float) -> Li
     return rows
 
 
-def user(text: str, intent: str = "faq", channel: str = "rest") -> Tuple[str, Dict]:
+def user(text: str, intent: str = "faq", channel: str = "rest") -> tuple[str, dict]:
     return "user", {
         "text": text,
         "input_channel": channel,
@@ -423,7 +424,7 @@ def user(text: str, intent: str = "faq", channel: str = "rest") -> Tuple[str, Di
     }
 
 
-def bot(utter: str) -> Tuple[str, Dict]:
+def bot(utter: str) -> tuple[str, dict]:
     return "bot", {"text": "…", "metadata": {"utter_action": utter}}
 
 
@@ -506,7 +507,7 @@ def test_leader_grouping_is_deterministic():
 
 
 def run_report(
-    *args: str, env: Dict[str, str] | None = None
+    *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     import os
 

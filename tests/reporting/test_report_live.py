@@ -12,8 +12,8 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Dict, Iterator, Optional
 
 import pytest
 
@@ -31,7 +31,7 @@ FOOTER = re.compile(r"<footer>.*?</footer>", re.S)
 
 
 def run_report(
-    *args: str, env: Optional[Dict[str, str]] = None
+    *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *CLI, *args],
@@ -54,7 +54,7 @@ def endpoints_for(tmp: Path, server: PostgresServer) -> Path:
     return path
 
 
-def pg_env(server: PostgresServer) -> Dict[str, str]:
+def pg_env(server: PostgresServer) -> dict[str, str]:
     return {"REPORT_DB_HOST": "127.0.0.1", "REPORT_DB_PORT": str(server.port)}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Tuple
+from typing import Any
 
 import pytest
 import rasa
@@ -56,7 +56,7 @@ def test_apply_all_refuses_before_changing_anything(monkeypatch) -> None:
     assert adjustments._APPLIED == []
 
 
-def _remote_action_timeout() -> Tuple[float, dict]:
+def _remote_action_timeout() -> tuple[float, dict]:
     """The timeout RemoteAction.run passes to the action endpoint."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import CollectingOutputChannel

@@ -28,10 +28,10 @@ import shutil
 import statistics
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import aiohttp
 import pytest
@@ -85,11 +85,11 @@ SHORT_NOTE = "Reminder:"
 class Cluster:
     postgres: PostgresServer
     redis: RedisServer
-    replicas: List[LiveAssistant]
+    replicas: list[LiveAssistant]
     db_url: str
 
     @property
-    def urls(self) -> List[str]:
+    def urls(self) -> list[str]:
         return [r.url for r in self.replicas]
 
 
@@ -102,7 +102,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         pytest.skip(REDIS_MISSING)
     workdir = tmp_path_factory.mktemp("scaleout")
     postgres, redis = PostgresServer(pg_bin), RedisServer(redis_bin)
-    replicas: List[LiveAssistant] = []
+    replicas: list[LiveAssistant] = []
     try:
         postgres.init().start()
         postgres.create_database("rasa")
@@ -153,26 +153,26 @@ class Turn:
     started: float
     finished: float = 0.0
     status: int = 0
-    reply: List[Dict] = field(default_factory=list)
+    reply: list[dict] = field(default_factory=list)
     kind: str = ""  # answer | apology | empty | http-error | timeout | error
     phase: str = ""
 
     @property
-    def texts(self) -> List[str]:
+    def texts(self) -> list[str]:
         return [m["text"] for m in self.reply if m.get("text")]
 
 
 @dataclass
 class Conversation:
     sender: str
-    turns: List[Turn] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
 
-    def answered(self) -> List[Turn]:
+    def answered(self) -> list[Turn]:
         return [t for t in self.turns if t.kind == "answer"]
 
 
 async def send(
-    session: aiohttp.ClientSession, urls: List[str], sender: str, text: str
+    session: aiohttp.ClientSession, urls: list[str], sender: str, text: str
 ) -> Turn:
     replica = random.randrange(len(urls))
     turn = Turn(text, replica, time.monotonic())
@@ -203,7 +203,7 @@ async def send(
     return turn
 
 
-def script(rng: random.Random) -> List[str]:
+def script(rng: random.Random) -> list[str]:
     """Ten messages: a greeting, then FAQ questions, greetings, out of scope."""
     messages = [rng.choice(GREETINGS)]
     messages += rng.sample(FAQ, 6) + rng.sample(OUT_OF_SCOPE, 2)
@@ -213,7 +213,7 @@ def script(rng: random.Random) -> List[str]:
 
 
 # --- reading it back -----------------------------------------------------------------
-def stored_events(db_url: str, senders: List[str]) -> Dict[str, List[Dict]]:
+def stored_events(db_url: str, senders: list[str]) -> dict[str, list[dict]]:
     from persistence.identity import stored_sender_id
 
     # The store keeps a keyed hash of each sender ID (persistence/identity.py).
@@ -230,19 +230,19 @@ def stored_events(db_url: str, senders: List[str]) -> Dict[str, List[Dict]]:
             ).all()
     finally:
         engine.dispose()
-    events: Dict[str, List[Dict]] = {s: [] for s in senders}
+    events: dict[str, list[dict]] = {s: [] for s in senders}
     for stored, data in rows:
         events[names[stored]].append(json.loads(data))
     return events
 
 
-def turns_in_store(events: List[Dict]) -> List[Tuple[str, List[str]]]:
+def turns_in_store(events: list[dict]) -> list[tuple[str, list[str]]]:
     """(user text, bot texts after it) per stored user message, in order.
 
     The REST channel sends each paragraph of a bot message separately, so
     stored bot texts are split the same way.
     """
-    turns: List[Tuple[str, List[str]]] = []
+    turns: list[tuple[str, list[str]]] = []
     for event in events:
         if event["event"] == "user":
             turns.append((event["text"], []))
@@ -252,7 +252,7 @@ def turns_in_store(events: List[Dict]) -> List[Tuple[str, List[str]]]:
     return turns
 
 
-def check_stored(cluster: Cluster, conversations: List[Conversation]) -> Dict[str, int]:
+def check_stored(cluster: Cluster, conversations: list[Conversation]) -> dict[str, int]:
     """Every answered message and its replies stored exactly once, in order."""
     stored = stored_events(cluster.db_url, [c.sender for c in conversations])
     counts = {"conversations": 0, "events": 0, "user": 0, "bot": 0}
@@ -285,14 +285,14 @@ def check_safety_notes(conversation: Conversation) -> int:
     return checked
 
 
-def report(capsys: pytest.CaptureFixture, title: str, lines: List[str]) -> None:
+def report(capsys: pytest.CaptureFixture, title: str, lines: list[str]) -> None:
     with capsys.disabled():
         print(f"\n== {title}")
         for line in lines:
             print(f"   {line}")
 
 
-def latency(turns: List[Turn]) -> str:
+def latency(turns: list[Turn]) -> str:
     times = sorted(t.finished - t.started for t in turns)
     if not times:
         return "n/a"
@@ -304,14 +304,14 @@ def latency(turns: List[Turn]) -> str:
 
 # --- the tests -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def conversations() -> List[Conversation]:
+def conversations() -> list[Conversation]:
     run = uuid.uuid4().hex[:6]
     return [Conversation(f"scale-{run}-{n:02d}") for n in range(CONVERSATIONS)]
 
 
 def test_twenty_conversations_on_two_replicas(
     cluster: Cluster,
-    conversations: List[Conversation],
+    conversations: list[Conversation],
     capsys: pytest.CaptureFixture,
 ) -> None:
     rng = random.Random(20240611)
@@ -392,15 +392,15 @@ def test_same_conversation_on_both_replicas_at_once(
 
 def run_fault(
     cluster: Cluster,
-    conversations: List[Conversation],
+    conversations: list[Conversation],
     phase: str,
     stop_store: Callable[[], None],
     start_store: Callable[[], None],
-) -> Dict[str, float]:
+) -> dict[str, float]:
     """Keep every conversation talking while a store goes down and comes back."""
     rng = random.Random(phase)
     pool = FAQ + GREETINGS + OUT_OF_SCOPE
-    marks: Dict[str, float] = {}
+    marks: dict[str, float] = {}
 
     async def main() -> None:
         finished = asyncio.Event()
@@ -437,7 +437,7 @@ def run_fault(
     return marks
 
 
-def first_answer_after(conversation: Conversation, moment: float) -> Optional[Turn]:
+def first_answer_after(conversation: Conversation, moment: float) -> Turn | None:
     for turn in conversation.turns:
         if turn.kind == "answer" and turn.started >= moment:
             return turn
@@ -446,9 +446,9 @@ def first_answer_after(conversation: Conversation, moment: float) -> Optional[Tu
 
 def check_fault(
     cluster: Cluster,
-    conversations: List[Conversation],
+    conversations: list[Conversation],
     phase: str,
-    marks: Dict[str, float],
+    marks: dict[str, float],
     capsys: pytest.CaptureFixture,
     store: str,
 ) -> None:
@@ -506,7 +506,7 @@ def check_fault(
 
 def test_postgres_outage(
     cluster: Cluster,
-    conversations: List[Conversation],
+    conversations: list[Conversation],
     capsys: pytest.CaptureFixture,
 ) -> None:
     marks = run_fault(
@@ -521,7 +521,7 @@ def test_postgres_outage(
 
 def test_redis_outage(
     cluster: Cluster,
-    conversations: List[Conversation],
+    conversations: list[Conversation],
     capsys: pytest.CaptureFixture,
 ) -> None:
     marks = run_fault(

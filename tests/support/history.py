@@ -28,9 +28,10 @@ import string
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 import yaml
@@ -79,7 +80,7 @@ ANOTHER = "/another_question"
 
 # Recurring questions the assistant can't answer: theme -> (the topic the
 # ResponseSelector comes closest to, weight, wordings). None: out of scope.
-GAP_THEMES: Dict[str, Tuple[Optional[str], int, List[str]]] = {
+GAP_THEMES: dict[str, tuple[str | None, int, list[str]]] = {
     "insurance": (
         "first_visit_assessment",
         14,
@@ -244,7 +245,7 @@ class Gap:
     text: str  # as stored (redacted)
     kind: str  # not_sure | out_of_scope
     theme: str  # a GAP_THEMES key, "personal" or "rare"
-    topic: Optional[str]  # the theme's closest topic
+    topic: str | None  # the theme's closest topic
 
 
 @dataclass
@@ -253,18 +254,18 @@ class Conversation:
 
     sender_id: str
     channel: str
-    message_times: List[float] = field(default_factory=list)
-    answers: List[str] = field(default_factory=list)  # topics answered
-    gaps: List[Gap] = field(default_factory=list)
-    names: List[str] = field(default_factory=list)  # in personal messages
-    escalations: List[Tuple[float, str]] = field(default_factory=list)
+    message_times: list[float] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # topics answered
+    gaps: list[Gap] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # in personal messages
+    escalations: list[tuple[float, str]] = field(default_factory=list)
     booking_taps: int = 0
     booking_typed: int = 0
-    referrals_shown: List[str] = field(default_factory=list)
-    referrals_taken: List[str] = field(default_factory=list)
+    referrals_shown: list[str] = field(default_factory=list)
+    referrals_taken: list[str] = field(default_factory=list)
     handoffs: int = 0
     ended_not_sure: bool = False
-    safety_texts: List[str] = field(default_factory=list)
+    safety_texts: list[str] = field(default_factory=list)
 
     @property
     def start(self) -> float:
@@ -277,7 +278,7 @@ class Conversation:
 
 @dataclass
 class History:
-    conversations: List[Conversation]
+    conversations: list[Conversation]
     empty_sessions: int
     events: int
     start: float
@@ -285,8 +286,8 @@ class History:
     seed: int
 
 
-def _nlu_examples() -> Dict[str, List[str]]:
-    examples: Dict[str, List[str]] = {}
+def _nlu_examples() -> dict[str, list[str]]:
+    examples: dict[str, list[str]] = {}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             if "intent" not in block:
@@ -300,7 +301,7 @@ def _nlu_examples() -> Dict[str, List[str]]:
     return examples
 
 
-def _responses() -> Dict[str, Dict[str, Any]]:
+def _responses() -> dict[str, dict[str, Any]]:
     """Every response's first variation, clinic details filled in."""
     slots = load_settings(environ={}).slot_values()
     settings = load_settings(environ={})
@@ -308,7 +309,7 @@ def _responses() -> Dict[str, Dict[str, Any]]:
         disclaimer_full=settings.disclaimer_full,
         disclaimer_short=settings.disclaimer_short,
     )
-    responses: Dict[str, Dict[str, Any]] = {}
+    responses: dict[str, dict[str, Any]] = {}
     for path in (ROOT / "domain.yml", ROOT / "data" / "responses" / "faq.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for name, variations in (data.get("responses") or {}).items():
@@ -333,7 +334,7 @@ class _Writer:
         self.count = 0
 
     def write(
-        self, rows: List[Tuple[str, str, float, Optional[str], Optional[str], str]]
+        self, rows: list[tuple[str, str, float, str | None, str | None, str]]
     ) -> None:
         cursor = self.connection.cursor()
         if self.postgres:
@@ -371,21 +372,21 @@ def _copy_field(value: Any) -> str:
 class _Session:
     """Builds one session's events."""
 
-    def __init__(self, gen: "_Generator", sender: str, channel: str, start: float):
+    def __init__(self, gen: _Generator, sender: str, channel: str, start: float):
         self.gen = gen
         self.sender = sender
         self.channel = channel
         self.t = start
-        self.rows: List[Tuple[str, str, float, Optional[str], Optional[str], str]] = []
+        self.rows: list[tuple[str, str, float, str | None, str | None, str]] = []
         self.full_disclaimer_shown = False
         self.record = Conversation(sender, channel)
 
     # --- events -------------------------------------------------------------------
     def _add(
         self,
-        event: Dict[str, Any],
-        intent: Optional[str] = None,
-        responses: Optional[str] = None,
+        event: dict[str, Any],
+        intent: str | None = None,
+        responses: str | None = None,
     ) -> None:
         data = json.dumps(event)
         if responses:  # the answer texts the ResponseSelector returns, cached
@@ -422,7 +423,7 @@ class _Session:
     def bot(
         self,
         response: str,
-        buttons: Optional[List[Dict[str, str]]] = None,
+        buttons: list[dict[str, str]] | None = None,
         custom: bool = False,
     ) -> None:
         metadata = {"utter_action": response}
@@ -460,8 +461,8 @@ class _Session:
         text: str,
         intent: str,
         confidence: float = 1.0,
-        ranking: Optional[List[Tuple[str, float]]] = None,
-        topic: Optional[str] = None,
+        ranking: list[tuple[str, float]] | None = None,
+        topic: str | None = None,
     ) -> None:
         """A patient message: typed (with NLU output) or a button payload."""
         rng = self.gen.rng
@@ -469,7 +470,7 @@ class _Session:
         self.record.message_times.append(self.t)
         message_id = uuid.UUID(int=rng.getrandbits(128)).hex
         payload = text.startswith("/")
-        parse: Dict[str, Any] = {
+        parse: dict[str, Any] = {
             "intent": {"name": intent, "confidence": confidence},
             "entities": [],
             "text": text,
@@ -566,7 +567,7 @@ class _Session:
         self.record.answers.append(topic)
         self.record.referrals_shown.append(group)
 
-    def gap(self) -> List[str]:
+    def gap(self) -> list[str]:
         """An unanswered question; returns the topics offered (not sure) or []."""
         rng = self.gen.rng
         text, theme, topic = self.gen.gap_question()
@@ -584,7 +585,7 @@ class _Session:
             if topic
             else self.gen.random_ranking(high=0.09)
         )
-        offered: List[str] = []
+        offered: list[str] = []
         if kind == "out_of_scope":
             self.user(text, "out_of_scope", rng.uniform(0.7, 1.0), ranking)
             self.bot("utter_out_of_scope")
@@ -622,7 +623,7 @@ class _Session:
         self.record.escalations.append((self.t, category))
         self.record.safety_texts.append(text)
 
-    def simple(self, intent: str, reply: str, text: Optional[str] = None) -> None:
+    def simple(self, intent: str, reply: str, text: str | None = None) -> None:
         rng = self.gen.rng
         text = text or rng.choice(self.gen.examples[intent])
         self.user(text, intent, 1.0 if text.startswith("/") else rng.uniform(0.7, 1.0))
@@ -658,8 +659,8 @@ class _Generator:
         self.themes = list(GAP_THEMES)
         self.theme_weights = [GAP_THEMES[t][1] for t in self.themes]
         # Senders seen on earlier days (a returning patient starts a new session).
-        self.senders: Dict[str, List[str]] = {c: [] for c in CHANNEL_WEIGHTS}
-        self.new_senders: List[Tuple[str, str]] = []
+        self.senders: dict[str, list[str]] = {c: [] for c in CHANNEL_WEIGHTS}
+        self.new_senders: list[tuple[str, str]] = []
 
     # --- randomness -------------------------------------------------------------------
     def typo(self, text: str) -> str:
@@ -677,14 +678,14 @@ class _Generator:
             ["", "s", "er", "ova"]
         )
 
-    def random_ranking(self, high: float = 0.12) -> List[Tuple[str, float]]:
+    def random_ranking(self, high: float = 0.12) -> list[tuple[str, float]]:
         chosen = self.rng.sample(self.topics, 10)
         values = sorted((self.rng.uniform(0.01, high) for _ in chosen), reverse=True)
         return list(zip(chosen, values, strict=True))
 
     def ranking_for(
         self, topic: str, low: float, high: float, noise: float = 0.0
-    ) -> List[Tuple[str, float]]:
+    ) -> list[tuple[str, float]]:
         rng = self.rng
         others = rng.sample([t for t in self.topics if t != topic], 9)
         top = rng.uniform(low, high)
@@ -696,7 +697,7 @@ class _Generator:
             ranking[0], ranking[1] = (others[0], top * 1.05), (topic, top)
         return ranking
 
-    def gap_question(self) -> Tuple[str, str, Optional[str]]:
+    def gap_question(self) -> tuple[str, str, str | None]:
         rng = self.rng
         roll = rng.random()
         if roll < 0.04:
@@ -762,13 +763,13 @@ class _Generator:
         turns = 1
         while turns < 14 and rng.random() < 0.62:
             turns += 1
-        state: Tuple[str, Any] = ("start", None)
+        state: tuple[str, Any] = ("start", None)
         for turn in range(turns):
             state = self.turn(session, state, first=turn == 0)
         session.record.ended_not_sure = state[0] == "not_sure"
         return session
 
-    def turn(self, s: _Session, state: Tuple[str, Any], first: bool) -> Tuple[str, Any]:
+    def turn(self, s: _Session, state: tuple[str, Any], first: bool) -> tuple[str, Any]:
         rng = self.rng
         kind, detail = state
         roll = rng.random()
@@ -818,7 +819,7 @@ class _Generator:
         return ("other", None)
 
 
-def _day_weights(days: int, rng: random.Random, end: float) -> List[float]:
+def _day_weights(days: int, rng: random.Random, end: float) -> list[float]:
     weights = []
     for index in range(days):
         day_start = end - (days - index) * DAY
@@ -832,7 +833,7 @@ def generate(
     url: str,
     conversations: int = 5000,
     days: int = 60,
-    end: Optional[float] = None,
+    end: float | None = None,
     seed: int = 7,
     empty_share: float = 0.03,
     keep: bool = True,
@@ -854,12 +855,12 @@ def generate(
     for index in rng.sample(range(days), conversations - sum(per_day)):
         per_day[index] += 1
     writer = _Writer(url)
-    records: List[Conversation] = []
+    records: list[Conversation] = []
     empty = 0
     try:
         for index, count in enumerate(per_day):
             day_start = start + index * DAY
-            sessions: List[_Session] = []
+            sessions: list[_Session] = []
             for _ in range(count):
                 hour = rng.choices(range(24), weights=_HOURS)[0]
                 # Start early enough that the whole session stays within the day.
@@ -886,7 +887,7 @@ def generate(
     return History(records, empty, writer.count, start, end, seed)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Fill a tracker store with a realistic history."
     )

@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -46,7 +46,7 @@ def model_path() -> Path:
     return path
 
 
-def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     from runtime.http_limits import SANIC_LIMITS
 
     env = dict(os.environ)
@@ -69,11 +69,11 @@ class LiveAssistant:
     def __init__(
         self,
         workdir: Path,
-        credentials: Optional[str] = None,
-        cors: Optional[List[str]] = None,
-        env: Optional[Dict[str, str]] = None,
+        credentials: str | None = None,
+        cors: list[str] | None = None,
+        env: dict[str, str] | None = None,
         endpoints_extra: str = "",
-        model: Optional[Path] = None,
+        model: Path | None = None,
         tracker_store: str = "",
     ) -> None:
         self.workdir = workdir
@@ -108,11 +108,11 @@ class LiveAssistant:
             )
             + endpoints_extra
         )
-        self.actions: Optional[subprocess.Popen] = None
-        self.rasa: Optional[subprocess.Popen] = None
+        self.actions: subprocess.Popen | None = None
+        self.rasa: subprocess.Popen | None = None
 
     # --- processes -------------------------------------------------------------
-    def _spawn(self, args: List[str], log_name: str, env: Dict) -> subprocess.Popen:
+    def _spawn(self, args: list[str], log_name: str, env: dict) -> subprocess.Popen:
         with open(self.workdir / log_name, "ab") as log:  # the child keeps its copy
             return subprocess.Popen(
                 args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -139,13 +139,13 @@ class LiveAssistant:
         self.rasa = self._spawn(args, "rasa.log", self.env)
         self._wait(self.url + "/", self.rasa)
 
-    def start(self) -> "LiveAssistant":
+    def start(self) -> LiveAssistant:
         self.start_actions()
         self.start_rasa()
         return self
 
     @staticmethod
-    def _stop(process: Optional[subprocess.Popen]) -> None:
+    def _stop(process: subprocess.Popen | None) -> None:
         if process and process.poll() is None:
             process.terminate()
             try:
@@ -177,7 +177,7 @@ class LiveAssistant:
         raise RuntimeError(f"{url} not ready after {START_TIMEOUT}s")
 
     # --- talking to it -----------------------------------------------------------
-    def post(self, path: str, body: bytes, headers: Dict[str, str]) -> tuple:
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple:
         request = urllib.request.Request(
             self.url + path, data=body, headers=headers, method="POST"
         )
@@ -188,9 +188,9 @@ class LiveAssistant:
             return error.code, error.read()
 
     def send(
-        self, sender: str, message: str, metadata: Optional[Dict] = None
-    ) -> List[Dict]:
-        sent: Dict[str, Any] = {"sender": sender, "message": message}
+        self, sender: str, message: str, metadata: dict | None = None
+    ) -> list[dict]:
+        sent: dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             sent["metadata"] = metadata
         status, body = self.post(
@@ -207,7 +207,7 @@ class LiveAssistant:
 
         return stored_sender_id(sender, self.env["SENDER_ID_KEY"].encode())
 
-    def tracker(self, sender: str) -> Dict:
+    def tracker(self, sender: str) -> dict:
         """The stored conversation, read straight from the SQLite tracker store."""
         import sqlite3
 

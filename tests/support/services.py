@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List, Optional
 
 from tests.support.live import free_port
 
@@ -30,9 +29,9 @@ REDIS_MISSING = (
 PG_TOOLS = ("initdb", "pg_ctl", "postgres")
 
 
-def find_pg_bin() -> Optional[Path]:
+def find_pg_bin() -> Path | None:
     """The folder holding initdb, pg_ctl and postgres, newest version first."""
-    candidates: List[Path] = []
+    candidates: list[Path] = []
     if os.environ.get("PG_BIN"):
         candidates.append(Path(os.environ["PG_BIN"]))
     if shutil.which("pg_ctl"):
@@ -48,7 +47,7 @@ def find_pg_bin() -> Optional[Path]:
     return None
 
 
-def find_redis() -> Optional[str]:
+def find_redis() -> str | None:
     return shutil.which("redis-server")
 
 
@@ -78,7 +77,7 @@ class PostgresServer:
             timeout=timeout,
         )
 
-    def init(self) -> "PostgresServer":
+    def init(self) -> PostgresServer:
         self._run(
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--no-sync",
@@ -139,7 +138,7 @@ class RedisServer:
         self.binary = binary
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="pt-assistant-redis-"))
-        self.process: Optional[subprocess.Popen] = None
+        self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20) -> None:
         self.process = subprocess.Popen(
