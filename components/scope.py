@@ -12,7 +12,7 @@ This component judges the subject, with its own features:
   character 2-5-grams. Measured alternatives are in docs/scope.md.
 - topics: a second opinion on which FAQ topic it is, a logistic regression on
   the same embeddings and TF-IDF features (of the FAQ examples);
-  actions/confidence.py combines it with the ResponseSelector's ranking.
+  clinic/confidence.py combines it with the ResponseSelector's ranking.
 
 It then routes the message: among the intents `faq`, `out_of_scope` and
 `nlu_fallback`, a relevant message becomes `faq` (the FAQ action answers it or
