@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
@@ -38,6 +37,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from components.archive import load_models, save_models
 from components.embedder import default_embedder
 from components.language import ENGLISH, SPANISH, detect_language
 from safety.categories import ALARM_CATEGORIES
@@ -257,9 +257,7 @@ class AlarmNet(GraphComponent):
             self.nets[language] = LanguageNet(self.config["c"]).fit(
                 [text for text, _ in pairs], [label for _, label in pairs]
             )
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(self.nets))
-        return self.resource
+        return save_models(self.model_storage, self.resource, MODEL_FILE, self.nets)
 
     @classmethod
     def load(
@@ -270,9 +268,7 @@ class AlarmNet(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "AlarmNet":
-        # The pickle is the model archive's own file, written by train() above.
-        with model_storage.read_from(resource) as directory:
-            nets = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        nets = load_models(model_storage, resource, MODEL_FILE)
         return cls(config, model_storage, resource, nets)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

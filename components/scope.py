@@ -27,7 +27,6 @@ The parse result carries `scope`: {"relevance", "relevant", "topics"}.
 from __future__ import annotations
 
 import logging
-import pickle
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 import numpy as np
@@ -41,6 +40,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from components.archive import load_models, save_models
 from components.embedder import default_embedder
 
 logger = logging.getLogger(__name__)
@@ -155,9 +155,7 @@ class ScopeGate(GraphComponent):
             "topic_features": topic_features,
             "topics": topic_model,
         }
-        with self.model_storage.write_to(self.resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps(self.models))
-        return self.resource
+        return save_models(self.model_storage, self.resource, MODEL_FILE, self.models)
 
     @classmethod
     def load(
@@ -168,9 +166,7 @@ class ScopeGate(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "ScopeGate":
-        # The pickle is the model archive's own file, written by train() above.
-        with model_storage.read_from(resource) as directory:
-            models = pickle.loads((directory / MODEL_FILE).read_bytes())  # noqa: S301
+        models = load_models(model_storage, resource, MODEL_FILE)
         return cls(config, model_storage, resource, models)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
