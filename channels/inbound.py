@@ -48,6 +48,32 @@ MESSAGE_DEADLINE_SECONDS = 45
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+async def deliver(
+    channel: str, on_new_message: OnNewMessage, message: UserMessage
+) -> str | None:
+    """Hand one message to Rasa within the deadline: None if it went through,
+    else what failed ("timeout", "store-unavailable" or "internal"), logged.
+    Every channel apologises on a failure, each in its own way."""
+    STORE_FAILURE.set(None)
+    try:
+        await asyncio.wait_for(on_new_message(message), MESSAGE_DEADLINE_SECONDS)
+    except asyncio.CancelledError:
+        raise
+    except asyncio.TimeoutError:
+        logger.error("%s: message took over %ss", channel, MESSAGE_DEADLINE_SECONDS)
+        return "timeout"
+    except (StoreUnavailable, LockError) as error:
+        logger.warning("%s: conversation store unavailable: %s", channel, error)
+        return "store-unavailable"
+    except Exception:
+        logger.exception("%s: could not handle a message", channel)
+        return "internal"
+    if STORE_FAILURE.get() is not None:
+        logger.warning("%s: conversation store failed during the message", channel)
+        return "store-unavailable"
+    return None
+
+
 class Outcome(str, Enum):
     DELIVERED = "delivered"
     SCREENED = "screened"  # empty or over-long: a short reply instead
@@ -101,34 +127,8 @@ class Inbound:
         return await self.deliver(message)
 
     async def deliver(self, message: UserMessage) -> Outcome:
-        STORE_FAILURE.set(None)
-        try:
-            await asyncio.wait_for(
-                self.on_new_message(message), timeout=MESSAGE_DEADLINE_SECONDS
-            )
-        except asyncio.CancelledError:
-            raise
-        except asyncio.TimeoutError:
-            logger.error(
-                "%s: message took over %ss", self.channel, MESSAGE_DEADLINE_SECONDS
-            )
-            return await self._apologise(message)
-        except (StoreUnavailable, LockError) as error:
-            logger.warning(
-                "%s: conversation store unavailable: %s", self.channel, error
-            )
-            return await self._apologise(message)
-        except Exception:
-            logger.exception("%s: could not handle a message", self.channel)
-            return await self._apologise(message)
-        if STORE_FAILURE.get() is not None:
-            logger.warning(
-                "%s: conversation store failed during the message", self.channel
-            )
-            return await self._apologise(message)
-        return Outcome.DELIVERED
-
-    async def _apologise(self, message: UserMessage) -> Outcome:
+        if await deliver(self.channel, self.on_new_message, message) is None:
+            return Outcome.DELIVERED
         await self._send(
             message.output_channel, message.sender_id, apology(self.settings)
         )

@@ -16,7 +16,6 @@ Streaming (`?stream=true`) is not offered by this channel.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,7 +23,6 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.lock_store import LockError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -38,10 +36,9 @@ from channels.guard import (
     parse_rest_body,
     screen_text,
 )
-from channels.inbound import MESSAGE_DEADLINE_SECONDS
+from channels.inbound import deliver
 from clinic.replies import apology
 from clinic.settings import load_settings
-from persistence.errors import STORE_FAILURE, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +62,6 @@ class ResilientRestInput(RestInput):
             [{"recipient_id": sender_id, "text": t} for t in texts], headers=headers
         )
 
-    def _apology(self, sender_id: str, reason: str) -> HTTPResponse:
-        return response.json(
-            [{"recipient_id": sender_id, "text": self.apology}],
-            headers={"X-Assistant-Error": reason},
-        )
-
     async def handle(
         self,
         request: Request,
@@ -90,38 +81,20 @@ class ResilientRestInput(RestInput):
         if screened.text is None:  # empty or over-long: a short reply instead
             return self._reply(sender_id, [screened.reply or ""])
         text = screened.text
-        STORE_FAILURE.set(None)
         collector = CollectingOutputChannel()
-        try:
-            await asyncio.wait_for(
-                on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender_id,
-                        # Not the body's "input_channel", and of its "metadata"
-                        # only the chosen language: both would be stored as
-                        # sent (session_started_metadata included).
-                        input_channel=self.name(),
-                        metadata=chosen_language(body.get("metadata")),
-                    )
-                ),
-                timeout=MESSAGE_DEADLINE_SECONDS,
-            )
-        except asyncio.TimeoutError:
-            logger.error("Message took over %ss; apologised", MESSAGE_DEADLINE_SECONDS)
-            return self._apology(sender_id, "timeout")
-        except asyncio.CancelledError:
-            raise
-        except (StoreUnavailable, LockError) as error:
-            logger.warning("Message not handled, replied with an apology: %s", error)
-            return self._apology(sender_id, "store-unavailable")
-        except Exception:
-            logger.exception("Message not handled, replied with an apology")
-            return self._apology(sender_id, "internal")
-        if STORE_FAILURE.get() is not None:
-            logger.warning("Conversation store failed during the message; apologised")
-            return self._apology(sender_id, "store-unavailable")
+        message = UserMessage(
+            text,
+            collector,
+            sender_id,
+            # Not the body's "input_channel", and of its "metadata" only the
+            # chosen language: both would be stored as sent
+            # (session_started_metadata included).
+            input_channel=self.name(),
+            metadata=chosen_language(body.get("metadata")),
+        )
+        failure = await deliver(self.name(), on_new_message, message)
+        if failure:  # what was collected so far is not sent: the apology instead
+            return self._reply(sender_id, [self.apology], failure)
         if not collector.messages:
             # Understood, but the action server did not answer (down, slow, error).
             return await self._answer_without_actions(request, sender_id, text)

@@ -93,4 +93,5 @@ def test_no_import_cycle() -> None:
 def test_the_graph_is_read() -> None:
     edges = graph()
     assert "clinic.confidence" in edges["actions.faq"]
-    assert "persistence.errors" in edges["channels.rest"]
+    assert "persistence.errors" in edges["channels.inbound"]
+    assert "channels.inbound" in edges["channels.rest"]

@@ -11,36 +11,21 @@ test-artifacts/report.png. The PDF is the one `reporting/__main__.py` printed.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright import sync_api
 
+from tests.support.report import run_report
+
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ["-m", "reporting"]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
-
-
-def run_report(
-    *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *CLI, *args],
-        cwd=ROOT,
-        env=dict(os.environ, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

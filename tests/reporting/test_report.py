@@ -13,8 +13,6 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -35,9 +33,9 @@ from reporting.source import Row, Store, store_from_url
 from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END
 from tests.support.history import CHANNEL_WEIGHTS, GAP_THEMES, History
 from tests.support.live import free_port
+from tests.support.report import run_report
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ["-m", "reporting"]
 UTC = ZoneInfo("UTC")
 FIRST, LAST = date(2026, 8, 1), date(2026, 9, 29)
 SETTINGS = ReportSettings(clinic_name="Riverside Physical Therapy")
@@ -504,22 +502,6 @@ def test_leader_grouping_is_deterministic():
 
 
 # --- the command ----------------------------------------------------------------------
-
-
-def run_report(
-    *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    import os
-
-    environment = dict(os.environ, **(env or {}))
-    return subprocess.run(
-        [sys.executable, *CLI, *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_command_writes_the_html_for_the_default_last_30_days(tmp_path):

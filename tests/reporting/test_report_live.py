@@ -20,27 +20,14 @@ import pytest
 from reporting.page import figure_values
 from tests.conftest import HISTORY_CONVERSATIONS, HISTORY_END, HISTORY_SEED
 from tests.support.history import generate
+from tests.support.report import run_report
 from tests.support.services import PG_MISSING, PostgresServer, find_pg_bin
 
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI = ["-m", "reporting"]
 PERIOD = ["--from", "2026-08-01", "--to", "2026-09-29"]
 FOOTER = re.compile(r"<footer>.*?</footer>", re.S)
-
-
-def run_report(
-    *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *CLI, *args],
-        cwd=ROOT,
-        env=dict(os.environ, **(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def endpoints_for(tmp: Path, server: PostgresServer) -> Path:
