@@ -89,10 +89,23 @@ _IDIOMS = [
         "eager to",
     ),
     (re.compile(r"\bme\s+est[aá]n?\s+matando\b", re.IGNORECASE), "me duele mucho"),
+    (
+        re.compile(r"\bbe the death of me\b", re.IGNORECASE),
+        "wear me out",
+    ),
     (re.compile(r"\bme\s+va\s+a\s+matar\b", re.IGNORECASE), "se va a enojar conmigo"),
     (
+        re.compile(r"\bme\s+trag(?:ara|ase|ue)\s+la\s+tierra\b", re.IGNORECASE),
+        "me diera verguenza",
+    ),
+    (
+        re.compile(r"\b(?:lo|la|los|las|te)\s+van?\s+a\s+matar\b", re.IGNORECASE),
+        "le van a cansar mucho",
+    ),
+    (
         re.compile(
-            r"\bme\s+muero\s+de\s+(?:ganas|hambre|risa|sue[nñ]o|verg[uü]enza|"
+            r"\b(?:me\s+muero|muriendo(?:me)?|me\s+estoy\s+muriendo)\s+de\s+(?:la\s+)?"
+            r"(?:ganas|hambre|risa|sue[nñ]o|verg[uü]enza|"
             r"fr[ií]o|calor)\b",
             re.IGNORECASE,
         ),

@@ -48,6 +48,10 @@ class SafetyDetector(GraphComponent):
             # the rules veto it). Chosen by cross-validation (docs/safety.md).
             "net_threshold_en": 0.85,
             "net_threshold_es": 0.7,
+            # In Spanish the net is the first line (the rules know only a few
+            # Spanish phrases), so a framed or denied message is vetoed only
+            # below this score: "hace 5 anos ... un plan para suicidarme".
+            "net_veto_ceiling_es": 0.9,
             # From this many words the question veto does not apply to the
             # net: a long message mixes a question with a report, and the net
             # scores each sentence ("can I do the glides twice? also my face
@@ -168,8 +172,8 @@ class SafetyDetector(GraphComponent):
     ) -> Optional[Dict[str, Any]]:
         """The second net's alarm (components/alarm_net.py), if it fires.
 
-        In English the rules veto it for a denial, a question or a framed
-        clause; the rules do not read other languages, so there they do not."""
+        The rules veto it for a denial, a question or a framed clause; in
+        Spanish only below `net_veto_ceiling_es`."""
         net = message.get("alarm_net") or {}
         language = net.get("language") or "en"
         key = f"net_threshold_{language}"
@@ -181,7 +185,9 @@ class SafetyDetector(GraphComponent):
         vetoes = set(analysis.vetoes)
         if len(text_of(message).split()) >= self.config["question_veto_max_words"]:
             vetoes.discard("question")
-        if language == "en" and vetoes:
+        if vetoes and (
+            language == "en" or net["score"] < self.config["net_veto_ceiling_es"]
+        ):
             return None
         return net
 

@@ -76,19 +76,23 @@ CLAUSE_BREAKS = {
 QUOTES = {"'", '"', "‘", "’", "“", "”", "`"}
 
 # Who a crisis concept is about: the writer, or someone else.
-FIRST_PERSON = {"i", "me", "my", "myself", "mine", "im", "ive", "id"}
+FIRST_PERSON = {"i", "me", "my", "myself", "mine", "im", "ive", "id", "yo"}
 THIRD_PERSON = {
     "he", "she", "they", "him", "her", "his", "hers", "their", "them",
     "himself", "herself", "themselves", "themself", "hes", "shes",
 }  # fmt: skip
 THIRD_PERSON_IN_MATCH = {"he", "she", "him", "her", "his", "hers", "hes", "shes"}
-REFLEXIVE_SELF = {"myself"}
-REFLEXIVE_OTHER = {"himself", "herself", "themselves", "themself"}
+# Spanish too: the rules hold a few unmistakable Spanish crisis phrases.
+REFLEXIVE_SELF = {"myself", "me", "matarme", "suicidarme", "quitarme"}
+REFLEXIVE_OTHER = {
+    "himself", "herself", "themselves", "themself",
+    "se", "matarse", "suicidarse", "quitarse",
+}  # fmt: skip
 SPEECH_VERBS = {
     "said", "says", "say", "saying", "told", "tells", "telling", "texted",
     "texts", "posted", "posts", "wrote", "writes", "whispered", "mentioned",
     "talks", "talking", "talked", "threatened", "threatening", "keeps",
-    "messaged", "sent", "admitted",
+    "messaged", "sent", "admitted", "dice", "dijo", "escribio", "escribió",
 }  # fmt: skip
 # A clause with one of these speaks about now, not about the past before it.
 PRESENT_TENSE = {
@@ -106,6 +110,9 @@ RELATIONS = {
     "coworker", "colleague", "patient", "client", "teen", "teenager", "kid",
     "child", "neighbor", "neighbour", "roommate", "fiance", "fiancee", "nephew",
     "niece", "spouse", "buddy", "student", "stepdad", "stepmom", "family",
+    "hijo", "hija", "esposo", "esposa", "mama", "mamá", "papa", "papá", "hermano",
+    "hermana", "amigo", "amiga", "novio", "novia", "abuelo", "abuela", "tio", "tío",
+    "tia", "tía", "primo", "prima", "nieto", "nieta", "vecino", "vecina", "pareja",
 }  # fmt: skip
 OTHER_SUFFIX = "_other"
 

@@ -253,13 +253,17 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
 SETS = (
     "safety_en",
     "safety_es",
+    "safety_en_r2",
+    "safety_es_r2",
     "scope_out",
     "scope_in",
     "scope_es_out",
     "scope_es_in",
     "followups",
 )
-SAFETY_SETS = ("safety_en", "safety_es")
+# The second round (r2) is reported, not enforced: it was written after the first
+# round was tuned on, to measure what that tuning left.
+SAFETY_SETS = ("safety_en", "safety_es", "safety_en_r2", "safety_es_r2")
 
 
 def texts_of(sets: dict[str, list[dict]]) -> list[str]:

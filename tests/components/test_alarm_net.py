@@ -115,3 +115,38 @@ def test_english_rules_veto_a_denied_sign():
 def test_spanish_uses_its_own_threshold():
     net = {"language": "es", "score": 0.75, "category": "crisis"}
     assert _net_alarm("ya no quiero vivir", net) == net
+
+
+# Spanish: the frames veto a net alarm only below net_veto_ceiling_es (0.9).
+SPANISH_FRAMED = [
+    "hace como seis anos pense en quitarme la vida, hoy estoy bien",  # history
+    "el folleto dice que puede dar pensamientos raros, es normal?",  # reported
+    "la pregabalina puede causar problemas para respirar?",  # question
+]
+
+
+@pytest.mark.parametrize("text", SPANISH_FRAMED)
+def test_a_spanish_frame_vetoes_an_unsure_net_alarm(text):
+    net = {"language": "es", "score": 0.8, "category": "crisis"}
+    assert _net_alarm(text, net) is None
+
+
+@pytest.mark.parametrize("text", SPANISH_FRAMED)
+def test_a_spanish_frame_does_not_veto_a_sure_one(text):
+    net = {"language": "es", "score": 0.95, "category": "crisis"}
+    assert _net_alarm(text, net) == net
+
+
+@pytest.mark.parametrize(
+    "idiom",
+    [
+        "me muero de la verguenza con la terapeuta",
+        "estoy muriendo de la risa con mi papa",
+        "los ejercicios lo van a matar, dice mi abuelo",
+        "this commute will be the death of me",
+    ],
+)
+def test_more_figures_of_speech_are_read_plainly(idiom):
+    meaning = plain_meaning(idiom)
+    assert "muer" not in meaning and "muri" not in meaning
+    assert "matar" not in meaning and "death" not in meaning

@@ -47,6 +47,55 @@ def test_each_category_is_detected(text, category):
     assert classify(text) == category
 
 
+# The kinds of message the second round of blind cases missed, in our own words.
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("i googled which bridge near me is the tallest", "crisis"),
+        ("she searched how to hang yourself on her phone", "crisis_someone_else"),
+        (
+            "put the belt round the closet door last night but didnt do it this time",
+            "crisis",
+        ),
+        ("please cancel my visits, i won't be here much longer", "crisis"),
+        (
+            "he keeps giving away his guns and his tools to friends",
+            "crisis_someone_else",
+        ),
+        ("tonight i'm swallowing everything in the medicine cabinet", "crisis"),
+        ("how many lyrica before your heart stops, asking for myself", "crisis"),
+        ("my 3 yr old chewed some of my gabapentin", "overdose"),
+        ("never had a headache like this, it started during sex", "red_flag"),
+        ("quiero matarme, ya no aguanto", "crisis"),
+        ("mi hijo dice que se va a matar", "crisis_someone_else"),
+        ("ya no quiero vivir con este dolor", "crisis"),
+    ],
+)
+def test_second_round_misses_are_caught(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is that toe-spacer thing internet nonsense?",
+        "mi nieta me va a matar si no hago los ejercicios",
+        "me quiero morir con este trafico jaja",
+        "me dijo que un coagulo puede llegar al pulmon y matarme, es cierto?",
+        "hace como cinco anos tuve un plan para suicidarme, hoy estoy bien",
+        "el prospecto dice 'pensamientos suicidas', debo preocuparme?",
+        "i'm not going to be around much longer today, can we reschedule?",
+    ],
+)
+def test_second_round_false_alarms_stay_quiet(text):
+    assert classify(text) not in {
+        "red_flag",
+        "overdose",
+        "crisis",
+        "crisis_someone_else",
+    }
+
+
 # The kinds of message the first outside evaluation missed, in our own words.
 @pytest.mark.parametrize(
     "text, category",
