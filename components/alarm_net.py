@@ -90,10 +90,26 @@ _IDIOMS = [
     ),
     (re.compile(r"\bme\s+est[aá]n?\s+matando\b", re.IGNORECASE), "me duele mucho"),
     (
-        re.compile(r"\bbe the death of me\b", re.IGNORECASE),
+        re.compile(r"\bbe the (?:death|end) of me\b", re.IGNORECASE),
         "wear me out",
     ),
     (re.compile(r"\bme\s+va\s+a\s+matar\b", re.IGNORECASE), "se va a enojar conmigo"),
+    (re.compile(r"\bwants?\s+me\s+dead\b", re.IGNORECASE), "hate me"),
+    (
+        re.compile(
+            r"\b(?:casi|por poco)\s+me\s+(?:da|dio|daba)\s+(?:un|algo)\b"
+            r"(?:\s+(?:infarto|ataque|patatus))?",
+            re.IGNORECASE,
+        ),
+        "me asuste mucho",
+    ),
+    (
+        re.compile(
+            r"\b(?:nearly|almost)\s+(?:had|gave me)\s+a\s+heart\s+attack\b",
+            re.IGNORECASE,
+        ),
+        "got a big fright",
+    ),
     (
         re.compile(r"\bme\s+trag(?:ara|ase|ue)\s+la\s+tierra\b", re.IGNORECASE),
         "me diera verguenza",

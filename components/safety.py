@@ -52,6 +52,9 @@ class SafetyDetector(GraphComponent):
             # Spanish phrases), so a framed or denied message is vetoed only
             # below this score: "hace 5 anos ... un plan para suicidarme".
             "net_veto_ceiling_es": 0.9,
+            # English: only a net this sure outweighs the vetoes ("I keep
+            # thinking everyone would manage without me" inside a question).
+            "net_veto_ceiling_en": 0.998,
             # From this many words the question veto does not apply to the
             # net: a long message mixes a question with a report, and the net
             # scores each sentence ("can I do the glides twice? also my face
@@ -172,8 +175,9 @@ class SafetyDetector(GraphComponent):
     ) -> Optional[Dict[str, Any]]:
         """The second net's alarm (components/alarm_net.py), if it fires.
 
-        The rules veto it for a denial, a question or a framed clause; in
-        Spanish only below `net_veto_ceiling_es`."""
+        The rules veto it for a denial, a question or a framed clause, below
+        `net_veto_ceiling_<language>`; a red flag also for a symptom the message
+        says is years or months old, with no new onset ("numb for 3 years")."""
         net = message.get("alarm_net") or {}
         language = net.get("language") or "en"
         key = f"net_threshold_{language}"
@@ -183,11 +187,14 @@ class SafetyDetector(GraphComponent):
         if (net.get("score") or 0.0) < threshold:
             return None
         vetoes = set(analysis.vetoes)
+        if net["category"] == "red_flag" and analysis.chronic:
+            vetoes.add("chronic")
         if len(text_of(message).split()) >= self.config["question_veto_max_words"]:
             vetoes.discard("question")
-        if vetoes and (
-            language == "en" or net["score"] < self.config["net_veto_ceiling_es"]
-        ):
+        ceiling = self.config.get(
+            f"net_veto_ceiling_{language}", self.config["net_veto_ceiling_en"]
+        )
+        if vetoes and net["score"] < ceiling:
             return None
         return net
 

@@ -52,11 +52,15 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.yml"
-NEGATION_CUES = {"no", "not", "never", "without", "none", "nothing", "nor", "deny"}
+NEGATION_CUES = {
+    "no", "not", "never", "without", "none", "nothing", "nor", "deny",
+    "ni", "sin", "nunca", "jamas", "jamás", "tampoco",
+}  # fmt: skip
 # Words that end a negation's reach ("no chest pain, just tingling").
 SCOPE_BREAKERS = {
     "but", "just", "only", "though", "although", "however", "except",
     "if", "whether", "know", "sure", "tell", "think", "and", "now",
+    "pero", "solo", "sólo", "aunque", "nomas", "nada_mas",
 }  # fmt: skip
 # After a comma, these start a new clause: "isn't working, can I take more".
 CLAUSE_STARTERS = {
@@ -153,6 +157,13 @@ class Analysis:
     @property
     def category(self) -> str | None:
         return self.findings[0].category if self.findings else None
+
+    @property
+    def chronic(self) -> bool:
+        """A long-standing symptom and nothing new ("numb for years, no change")."""
+        return "slow_course" in self.present and not (
+            {"onset", "rapid"} & set(self.present)
+        )
 
     @property
     def vetoes(self) -> list[str]:

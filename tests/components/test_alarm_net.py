@@ -150,3 +150,27 @@ def test_more_figures_of_speech_are_read_plainly(idiom):
     meaning = plain_meaning(idiom)
     assert "muer" not in meaning and "muri" not in meaning
     assert "matar" not in meaning and "death" not in meaning
+
+
+def test_an_old_unchanged_symptom_vetoes_a_red_flag_net_alarm():
+    net = {"language": "en", "score": 0.9, "category": "red_flag"}
+    text = "my foot has been numb for years, nothing new, can i use toe separators"
+    assert _net_alarm(text, net) is None
+    assert _net_alarm(text + ". since this morning it went dead", net) == net
+
+
+def test_an_old_symptom_does_not_veto_a_crisis_net_alarm():
+    net = {"language": "en", "score": 0.9, "category": "crisis"}
+    assert _net_alarm("i have been numb for years and i am done", net) == net
+
+
+def test_a_nearly_certain_english_net_alarm_outweighs_a_veto():
+    net = {"language": "en", "score": 0.999, "category": "crisis"}
+    text = "is it common to feel this way? everyone would manage fine without me"
+    assert _net_alarm(text, net) == net
+    assert _net_alarm(text, dict(net, score=0.99)) is None
+
+
+def test_a_spanish_denial_vetoes_an_unsure_net_alarm():
+    net = {"language": "es", "score": 0.8, "category": "red_flag"}
+    assert _net_alarm("no tengo fiebre ni la entrepierna dormida", net) is None

@@ -458,3 +458,35 @@ def test_without_a_net_score_a_rules_alarm_stands():
     message = _message(QUESTION, "faq", 0.9)
     _detector().process([message])
     assert message.get("intent")["name"] == "red_flag"
+
+
+# The third round (hard cases, tuning only), in our own words.
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("i tied the rope to the beam in the shed last night", "crisis"),
+        ("i know exactly how many it would take, i've counted them", "crisis"),
+        ("my toddler was chewing on one of my lidocaine patches", "overdose"),
+        ("ya tengo la soga lista", "crisis"),
+    ],
+)
+def test_third_round_misses_are_caught(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pt had me hang a rope from the ceiling hook for pulley exercises",
+        "overdosed on netflix all weekend, now my back is stiff",
+        "my dad is eating and sleeping fine, just quiet; how do i get him moving?",
+        "my mom used to say she wished she'd never wake up, years ago",
+    ],
+)
+def test_third_round_false_alarms_stay_quiet(text):
+    assert classify(text) not in {
+        "red_flag",
+        "overdose",
+        "crisis",
+        "crisis_someone_else",
+    }
