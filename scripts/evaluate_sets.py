@@ -255,21 +255,37 @@ SETS = (
     "safety_es",
     "safety_en_r2",
     "safety_es_r2",
+    "safety_en_r4",
+    "safety_es_r4",
     "scope_out",
     "scope_in",
     "scope_es_out",
     "scope_es_in",
     "followups",
+    "followups_r2",
 )
-# The second round (r2) is reported, not enforced: it was written after the first
-# round was tuned on, to measure what that tuning left.
-SAFETY_SETS = ("safety_en", "safety_es", "safety_en_r2", "safety_es_r2")
+# Later rounds (r2, r4) are reported, not enforced: each was written after the
+# earlier rounds were tuned on, to measure what that tuning left.
+SAFETY_SETS = (
+    "safety_en",
+    "safety_es",
+    "safety_en_r2",
+    "safety_es_r2",
+    "safety_en_r4",
+    "safety_es_r4",
+)
+FOLLOWUP_SETS = ("followups", "followups_r2")
 
 
 def texts_of(sets: dict[str, list[dict]]) -> list[str]:
-    texts = [c["text"] for n in SETS[:-1] if n in sets for c in sets[n]]
+    texts = [
+        c["text"] for n in SETS if n in sets and n not in FOLLOWUP_SETS for c in sets[n]
+    ]
     return texts + [
-        t["text"] for conv in sets.get("followups", []) for t in conv["turns"]
+        t["text"]
+        for n in FOLLOWUP_SETS
+        for conv in sets.get(n, [])
+        for t in conv["turns"]
     ]
 
 
@@ -291,7 +307,9 @@ def evaluate(half: str, sets: dict[str, list[dict]], parsed: dict[str, dict]):
             parses("scope_in"),
             settings,
         )
-        figures["followups"] = followup_figures(sets["followups"], parsed, settings)
+        for name in FOLLOWUP_SETS:
+            if name in sets:
+                figures[name] = followup_figures(sets[name], parsed, settings)
     if "scope_es_in" in sets:
         figures["scope_es"] = scope_figures(
             sets["scope_es_out"],
@@ -392,14 +410,19 @@ def summary(figures: dict[str, Any]) -> str:
             f"right among suggestions {(e['right_among_suggestions'] or 0):.1%} of "
             f"{e['not_sure']} not-sure"
         )
-    f = figures["followups"]
-    lines.append(
-        f"follow-ups in conversation: right topic {f['right_topic']:.1%}, "
+    for name in FOLLOWUP_SETS:
+        if name in figures:
+            lines.append(followup_line(name, figures[name]))
+    return "\n".join(lines)
+
+
+def followup_line(name: str, f: dict[str, Any]) -> str:
+    return (
+        f"{name} in conversation: right topic {f['right_topic']:.1%}, "
         f"wrong {f['wrong_topic']:.1%} of {f['followups']} (parsed alone: right "
         f"{f['alone_right_topic']:.1%}, wrong {f['alone_wrong_topic']:.1%}); "
         "by turn kind: " + ", ".join(f"{k} {v:.0%}" for k, v in f["by_kind"].items())
     )
-    return "\n".join(lines)
 
 
 def scope_failures(figures: dict[str, Any], known_only: bool = False) -> list[str]:
