@@ -20,6 +20,12 @@ question. It is answered on that topic unless:
   with a pronoun or a few words on an earlier topic that is a close contender;
 - it is clearly about something else: the relevance gate (components/scope.py)
   gives it almost no chance of being about nerve pain or PT.
+
+A brief message whose own topic ranking puts the earlier topic first ("is a
+stationary bike ok" after aerobic exercise, "what r chair squats" after
+strengthening) continues it even when it does not look like a follow-up and the
+intent classifier called it out of scope, unless the gate finds it far from
+nerve pain or PT ("what causes warts" after the causes of nerve pain).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from clinic.confidence import FaqDecision
+from clinic.confidence import FaqDecision, combined_ranking
 
 CONSIDERED_INTENTS = {"faq", "nlu_fallback", "out_of_scope"}
 MAX_WORDS = 14
@@ -63,6 +69,12 @@ BRIEF = 7
 # message stays on the earlier topic. Tuned on the dev half (docs/evaluation.md).
 SURE_OTHER = 0.7
 SELF_CONTAINED = 0.95
+# A brief message (BRIEF words at most) continues the earlier topic when that
+# topic leads its own ranking at ON_TOPIC or more and the gate gives it at least
+# ON_TOPIC_RELEVANCE. Tuned on the dev halves of tests/eval/followups_* and the
+# out-of-scope dev messages (docs/evaluation.md).
+ON_TOPIC = 0.5
+ON_TOPIC_RELEVANCE = 0.2
 # Words that announce a change of subject.
 NEW_SUBJECT = re.compile(
     r"\b(?:unrelated|random (?:q|question)|off[- ]topic|different (?:q|question)|"
@@ -92,6 +104,18 @@ def looks_like_followup(text: str) -> bool:
     )
 
 
+def continues_topic(
+    parse: Mapping[str, Any], decision: FaqDecision, previous: str
+) -> bool:
+    """The message is brief, near enough to the scope, and about the earlier topic."""
+    if len(words_of(parse.get("text") or "")) > BRIEF:
+        return False
+    if (decision.relevance or 0.0) < ON_TOPIC_RELEVANCE:
+        return False
+    ranking = decision.ranking or combined_ranking(parse)
+    return bool(ranking) and ranking[0][0] == previous and ranking[0][1] >= ON_TOPIC
+
+
 def followup_topic(
     parse: Mapping[str, Any],
     decision: FaqDecision,
@@ -104,7 +128,11 @@ def followup_topic(
     if intent not in CONSIDERED_INTENTS:
         return None
     text = parse.get("text") or ""
-    if not looks_like_followup(text) or NEW_SUBJECT.search(text):
+    if NEW_SUBJECT.search(text):
+        return None
+    if continues_topic(parse, decision, previous):
+        return previous
+    if not looks_like_followup(text):
         return None
     relevance = decision.relevance
     if relevance is not None and relevance < MIN_RELEVANCE:

@@ -106,3 +106,46 @@ def test_a_message_that_stands_on_its_own_gets_its_own_topic(top, relevance):
 def test_a_change_of_subject_is_announced(text):
     decision = FaqDecision(None, [], [], relevance=0.6)
     assert followup_topic(parse(text, "faq"), decision, "tens") is None
+
+
+def with_topics(text: str, topics: list) -> dict:
+    """An out-of-scope parse whose gate still ranks topics (components/scope.py)."""
+    return dict(parse(text), scope={"topics": topics})
+
+
+def test_a_brief_message_on_the_earlier_topic_continues_it():
+    # No pointer, no follow-up opening: only its own ranking ties it to the topic.
+    message = with_topics("is a stationary bike ok", [["aerobic_exercise", 0.95]])
+    assert not looks_like_followup(message["text"])
+    decision = FaqDecision(None, [], [], relevance=0.25)
+    assert followup_topic(message, decision, "aerobic_exercise") == "aerobic_exercise"
+
+
+@pytest.mark.parametrize(
+    "text, relevance, top, previous",
+    [
+        # far from nerve pain or PT, though it ranks the earlier topic first
+        ("what causes warts", 0.002, ["causes", 0.95], "causes"),
+        # near enough, but another topic leads
+        ("is a stationary bike ok", 0.25, ["what_to_avoid", 0.9], "aerobic_exercise"),
+        # the earlier topic leads, but weakly
+        (
+            "is a stationary bike ok",
+            0.25,
+            ["aerobic_exercise", 0.3],
+            "aerobic_exercise",
+        ),
+        # too long to lean on the earlier turn
+        (
+            "I'm 63 and want to start strength training to stay independent as I age",
+            0.33,
+            ["strengthening", 0.97],
+            "strengthening",
+        ),
+    ],
+)
+def test_only_a_brief_near_message_on_the_earlier_topic_continues_it(
+    text, relevance, top, previous
+):
+    decision = FaqDecision(None, [], [], relevance=relevance)
+    assert followup_topic(with_topics(text, [top]), decision, previous) is None
