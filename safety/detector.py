@@ -87,10 +87,10 @@ THIRD_PERSON = {
 }  # fmt: skip
 THIRD_PERSON_IN_MATCH = {"he", "she", "him", "her", "his", "hers", "hes", "shes"}
 # Spanish too: the rules hold a few unmistakable Spanish crisis phrases.
-REFLEXIVE_SELF = {"myself", "me", "matarme", "suicidarme", "quitarme"}
+REFLEXIVE_SELF = {"myself", "me", "matarme", "suicidarme", "quitarme", "ahorcarme"}
 REFLEXIVE_OTHER = {
     "himself", "herself", "themselves", "themself",
-    "se", "matarse", "suicidarse", "quitarse",
+    "se", "matarse", "suicidarse", "quitarse", "ahorcarse",
 }  # fmt: skip
 SPEECH_VERBS = {
     "said", "says", "say", "saying", "told", "tells", "telling", "texted",

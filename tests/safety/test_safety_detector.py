@@ -96,6 +96,43 @@ def test_second_round_false_alarms_stay_quiet(text):
     }
 
 
+# The kinds of message the fourth round of blind cases missed, in our own words.
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        (
+            "took a double dose of my gabapentin by accident, i feel so woozy",
+            "overdose",
+        ),
+        ("mi esposa tiene los labios morados y no le entra el aire", "red_flag"),
+        ("mi mama respira muy lento despues de tomar sus pastillas", "overdose"),
+        ("mi hermano habla de ahorcarse, que hago", "crisis_someone_else"),
+        ("solo quiero dormirme y no volver a despertar", "crisis"),
+        ("estoy sentado en el puente y no se que hacer", "crisis"),
+        ("tengo calentura y un dolor de espalda que no me deja pararme", "red_flag"),
+    ],
+)
+def test_fourth_round_misses_are_caught(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my eyes go double when i'm exhausted, have for 8 years, eye doc isn't worried",
+        "my sister says i'll overdose on caffeine before the session lol",
+        "en marzo tuve fiebre y dolor de espalda por una infeccion, ya me cure",
+    ],
+)
+def test_fourth_round_false_alarms_stay_quiet(text):
+    assert classify(text) not in {
+        "red_flag",
+        "overdose",
+        "crisis",
+        "crisis_someone_else",
+    }
+
+
 # The kinds of message the first outside evaluation missed, in our own words.
 @pytest.mark.parametrize(
     "text, category",
