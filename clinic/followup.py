@@ -15,9 +15,10 @@ question. It is answered on that topic unless:
 - it is an alarm, a greeting, booking...: only faq, not-sure and out-of-scope
   messages are considered (safety comes first, every turn);
 - it stands on its own: the classifier is sure of another topic, or the
-  relevance gate is sure it is about nerve pain or PT (a new question restates
-  its subject: "how do doctors test for neuropathy?"), and it does not lean back
-  with a pronoun or a few words on an earlier topic that is a close contender;
+  relevance gate is sure it is about nerve pain or PT and it has no pointer (a
+  new question restates its subject: "how do doctors test for neuropathy?"), and
+  it does not lean back with a pronoun or a few words on an earlier topic that
+  is a close contender;
 - it is clearly about something else: the relevance gate (components/scope.py)
   gives it almost no chance of being about nerve pain or PT.
 
@@ -144,7 +145,11 @@ def followup_topic(
         # not lean back on the earlier topic (a pointer or a few words, with the
         # earlier topic a close contender).
         top = dict(decision.ranking).get(decision.topic, 0.0)
-        stands_alone = top >= SURE_OTHER or (relevance or 0.0) >= SELF_CONTAINED
+        # A message that points back ("will pt help with that?") stands alone
+        # only when the classifier is sure: the gate's relevance says it is
+        # about nerve pain or PT, not that it leaves the earlier topic.
+        sure_of_subject = (relevance or 0.0) >= SELF_CONTAINED and not points_back(text)
+        stands_alone = top >= SURE_OTHER or sure_of_subject
         scores = dict(decision.ranking[:LIKELY])
         close = scores.get(previous, 0.0) >= CLOSE * scores.get(decision.topic, 1.0)
         brief = len(words_of(text)) <= BRIEF

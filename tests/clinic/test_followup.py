@@ -86,18 +86,33 @@ def test_an_unsure_other_topic_does_not_take_over_a_follow_up():
 
 
 @pytest.mark.parametrize(
-    "top, relevance",
-    [(0.8, 0.6), (0.6, 0.97)],  # sure of the other topic / surely about nerve pain
+    "text, top, relevance",
+    [
+        # sure of the other topic, though it points back
+        ("does exercise help that kind?", 0.8, 0.6),
+        # surely about nerve pain, and it restates its subject
+        ("does exercise help nerve pain?", 0.6, 0.97),
+    ],
 )
-def test_a_message_that_stands_on_its_own_gets_its_own_topic(top, relevance):
+def test_a_message_that_stands_on_its_own_gets_its_own_topic(text, top, relevance):
     decision = FaqDecision(
         "exercise_overview",
         [("exercise_overview", top), ("sleep", 0.01)],
         [],
         relevance=relevance,
     )
-    text = "does exercise help that kind?"
     assert followup_topic(parse(text, "faq"), decision, "diabetic") is None
+
+
+def test_a_pointing_message_needs_a_sure_classifier_to_leave_the_topic():
+    # "that" is the earlier topic: being surely about PT does not make it new.
+    decision = FaqDecision(
+        "how_pt_helps", [("how_pt_helps", 0.3), ("pt_timeline", 0.2)], [], 0.96
+    )
+    assert (
+        followup_topic(parse("will pt help with that?", "faq"), decision, "sleep")
+        == "sleep"
+    )
 
 
 @pytest.mark.parametrize(
