@@ -250,20 +250,6 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     }
 
 
-SETS = (
-    "safety_en",
-    "safety_es",
-    "safety_en_r2",
-    "safety_es_r2",
-    "safety_en_r4",
-    "safety_es_r4",
-    "scope_out",
-    "scope_in",
-    "scope_es_out",
-    "scope_es_in",
-    "followups",
-    "followups_r2",
-)
 # Later rounds (r2, r4) are reported, not enforced: each was written after the
 # earlier rounds were tuned on, to measure what that tuning left.
 SAFETY_SETS = (
@@ -274,7 +260,9 @@ SAFETY_SETS = (
     "safety_en_r4",
     "safety_es_r4",
 )
+SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 FOLLOWUP_SETS = ("followups", "followups_r2")
+SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 
 
 def texts_of(sets: dict[str, list[dict]]) -> list[str]:
