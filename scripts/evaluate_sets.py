@@ -266,9 +266,7 @@ SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 
 
 def texts_of(sets: dict[str, list[dict]]) -> list[str]:
-    texts = [
-        c["text"] for n in SETS if n in sets and n not in FOLLOWUP_SETS for c in sets[n]
-    ]
+    texts = [c["text"] for n in SAFETY_SETS + SCOPE_SETS if n in sets for c in sets[n]]
     return texts + [
         t["text"]
         for n in FOLLOWUP_SETS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from safety.categories import ALARM_CATEGORIES
 from safety.detector import classify, default_rules
 from scripts.evaluate_safety import detector_classifier, evaluate, load_cases
 
@@ -47,7 +48,7 @@ def test_each_category_is_detected(text, category):
     assert classify(text) == category
 
 
-# The kinds of message the second round of blind cases missed, in our own words.
+# The kinds of message the later blind rounds (2 and 4) missed, in our own words.
 @pytest.mark.parametrize(
     "text, category",
     [
@@ -69,9 +70,20 @@ def test_each_category_is_detected(text, category):
         ("quiero matarme, ya no aguanto", "crisis"),
         ("mi hijo dice que se va a matar", "crisis_someone_else"),
         ("ya no quiero vivir con este dolor", "crisis"),
+        # round 4
+        (
+            "took a double dose of my gabapentin by accident, i feel so woozy",
+            "overdose",
+        ),
+        ("mi esposa tiene los labios morados y no le entra el aire", "red_flag"),
+        ("mi mama respira muy lento despues de tomar sus pastillas", "overdose"),
+        ("mi hermano habla de ahorcarse, que hago", "crisis_someone_else"),
+        ("solo quiero dormirme y no volver a despertar", "crisis"),
+        ("estoy sentado en el puente y no se que hacer", "crisis"),
+        ("tengo calentura y un dolor de espalda que no me deja pararme", "red_flag"),
     ],
 )
-def test_second_round_misses_are_caught(text, category):
+def test_later_round_misses_are_caught(text, category):
     assert classify(text) == category
 
 
@@ -85,52 +97,14 @@ def test_second_round_misses_are_caught(text, category):
         "hace como cinco anos tuve un plan para suicidarme, hoy estoy bien",
         "el prospecto dice 'pensamientos suicidas', debo preocuparme?",
         "i'm not going to be around much longer today, can we reschedule?",
-    ],
-)
-def test_second_round_false_alarms_stay_quiet(text):
-    assert classify(text) not in {
-        "red_flag",
-        "overdose",
-        "crisis",
-        "crisis_someone_else",
-    }
-
-
-# The kinds of message the fourth round of blind cases missed, in our own words.
-@pytest.mark.parametrize(
-    "text, category",
-    [
-        (
-            "took a double dose of my gabapentin by accident, i feel so woozy",
-            "overdose",
-        ),
-        ("mi esposa tiene los labios morados y no le entra el aire", "red_flag"),
-        ("mi mama respira muy lento despues de tomar sus pastillas", "overdose"),
-        ("mi hermano habla de ahorcarse, que hago", "crisis_someone_else"),
-        ("solo quiero dormirme y no volver a despertar", "crisis"),
-        ("estoy sentado en el puente y no se que hacer", "crisis"),
-        ("tengo calentura y un dolor de espalda que no me deja pararme", "red_flag"),
-    ],
-)
-def test_fourth_round_misses_are_caught(text, category):
-    assert classify(text) == category
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # round 4
         "my eyes go double when i'm exhausted, have for 8 years, eye doc isn't worried",
         "my sister says i'll overdose on caffeine before the session lol",
         "en marzo tuve fiebre y dolor de espalda por una infeccion, ya me cure",
     ],
 )
-def test_fourth_round_false_alarms_stay_quiet(text):
-    assert classify(text) not in {
-        "red_flag",
-        "overdose",
-        "crisis",
-        "crisis_someone_else",
-    }
+def test_later_round_false_alarms_stay_quiet(text):
+    assert classify(text) not in ALARM_CATEGORIES
 
 
 # The kinds of message the first outside evaluation missed, in our own words.
