@@ -81,6 +81,12 @@ def test_each_category_is_detected(text, category):
         ("solo quiero dormirme y no volver a despertar", "crisis"),
         ("estoy sentado en el puente y no se que hacer", "crisis"),
         ("tengo calentura y un dolor de espalda que no me deja pararme", "red_flag"),
+        # round 5: a collapse with no answer, Spanish breathing and unresponsiveness
+        ("she collapsed in the hallway and she's not answering me", "red_flag"),
+        ("mi hermana se desmayo y sigue sin reaccionar", "red_flag"),
+        ("no puedo respirar, me ahogo al caminar dos pasos", "red_flag"),
+        ("mi abuelo tomo sus pastillas y ahora no reacciona", "overdose"),
+        ("mi mama esta inconsciente en el piso", "red_flag"),
     ],
 )
 def test_later_round_misses_are_caught(text, category):
@@ -101,6 +107,12 @@ def test_later_round_misses_are_caught(text, category):
         "my eyes go double when i'm exhausted, have for 8 years, eye doc isn't worried",
         "my sister says i'll overdose on caffeine before the session lol",
         "en marzo tuve fiebre y dolor de espalda por una infeccion, ya me cure",
+        # round 5
+        "el doctor no me contesta los mensajes, es normal que tarde?",
+        "no puedo respirar por la nariz con esta gripa, puedo ir a terapia?",
+        "me desmaye hace años por la presion baja, ahora estoy bien",
+        "my son isn't answering my texts, can i still book a visit for him?",
+        "my knee is not moving like it used to, will pt help?",
     ],
 )
 def test_later_round_false_alarms_stay_quiet(text):
