@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from math import nan
 from pathlib import Path
 
 import aiohttp
@@ -175,8 +176,8 @@ def write_table(results: dict, path: Path) -> None:
     ]
     for label, key in rows:
         lines.append(
-            f"| {label} | {ours[key]:.1f} | {default[key]:.1f} | "
-            f"{ratio(ours[key], default[key])} |"
+            f"| {label} | {ours.get(key, nan):.1f} | {default.get(key, nan):.1f} | "
+            f"{ratio(ours.get(key, nan), default.get(key, nan))} |"
         )
     for level in LEVELS:
         o, d = ours["levels"][level], default["levels"][level]
@@ -224,6 +225,11 @@ def plot(results: dict, path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES))
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="measure this trained model of our recipe instead of training it again",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     results: dict = {
@@ -232,9 +238,15 @@ def main() -> int:
     }
     with tempfile.TemporaryDirectory() as tmp:
         for recipe in args.recipes:
-            print(f"training {recipe} ...")
-            results[recipe] = train(recipe, Path(tmp))
-            print(f"  {recipe}: {results[recipe]['train_s']:.0f} s")
+            if recipe == "ours" and args.model:
+                results[recipe] = {
+                    "model_mb": args.model.stat().st_size / 1e6,
+                    "model": str(args.model.resolve()),
+                }
+            else:
+                print(f"training {recipe} ...")
+                results[recipe] = train(recipe, Path(tmp))
+                print(f"  {recipe}: {results[recipe]['train_s']:.0f} s")
             results[recipe].update(
                 serve_and_measure(recipe, results[recipe]["model"], Path(tmp) / recipe)
             )
