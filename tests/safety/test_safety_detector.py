@@ -113,6 +113,9 @@ def test_later_round_misses_are_caught(text, category):
         "me desmaye hace años por la presion baja, ahora estoy bien",
         "my son isn't answering my texts, can i still book a visit for him?",
         "my knee is not moving like it used to, will pt help?",
+        "mi hijo no despierta temprano para la escuela, como lo ayudo?",
+        "me ahogo con el calor de la alberca, puedo hacer terapia ahi?",
+        "my dad collapsed into bed after pt and is not moving much today, is that ok?",
     ],
 )
 def test_later_round_false_alarms_stay_quiet(text):
