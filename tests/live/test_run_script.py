@@ -107,6 +107,11 @@ def test_start_up_prints_where_the_time_goes(run_script) -> None:
 
 
 def test_no_error_or_traceback_in_either_server_log(run_script) -> None:
+    # Replies with domain buttons, whose payloads once logged an interpolator
+    # ERROR on every out-of-scope reply, and an emergency.
+    for message in ("what is gout?", "what can you help me with?"):
+        buttons = [b for m in run_script.ask(message) for b in m.get("buttons", [])]
+        assert buttons and all("{{" not in b["payload"] for b in buttons), buttons
     run_script.ask("my face is drooping and my arm went weak")
     time.sleep(0.5)  # let the servers flush their log lines
     output = run_script.output()
