@@ -199,15 +199,24 @@ class SafetyDetector(GraphComponent):
         return net
 
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
-        """Does the English net doubt a rules alarm the rules saw framed?"""
+        """Does the English net doubt a rules alarm the rules saw framed?
+
+        Not when the only frame is a question and the sign is stated apart
+        from it ("my face is droopy on that side, anyway does tens help?"):
+        the net reads the whole message and sees mostly an FAQ question."""
         net = message.get("alarm_net") or {}
-        return (
+        doubted = (
             analysis.category in ALARM_CATEGORIES
             and bool(analysis.vetoes)
             and net.get("language") == "en"
             and net.get("score") is not None
             and net["score"] < self.config["net_doubt_threshold"]
         )
+        if doubted and analysis.vetoes == ["question"]:
+            text = text_of(message)
+            evidence = analysis.findings[0].evidence
+            return not any(self.rules.stated_apart(text, e) for e in evidence)
+        return doubted
 
     def _demote(self, message: Message, ranking: List[Dict[str, Any]]) -> None:
         """A hesitant or vetoed safety guess: the best ordinary intent instead."""

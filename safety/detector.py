@@ -106,6 +106,10 @@ PRESENT_TENSE = {
 }  # fmt: skip
 # A question after one of these is a new topic, not about the clauses before it.
 QUESTION_TURNS = {"also", "btw", "anyway", "but", "though", "now"}
+# Where a statement ends and a new question begins inside one sentence.
+STATEMENT_TURN = re.compile(
+    r",\s*(?:" + "|".join(sorted(QUESTION_TURNS)) + r")\b|\b(?:btw|anyway)\b"
+)
 HISTORY_BREAKS = {"now", "today", "tonight", "since", "suddenly", "currently"}
 RELATIONS = {
     "wife", "husband", "son", "daughter", "mom", "mum", "mother", "dad", "father",
@@ -568,6 +572,19 @@ class SafetyRules:
                 findings.append(Finding(category, alt.needs, evidence))
                 break
         return findings
+
+    def stated_apart(self, text: str, evidence: str) -> bool:
+        """Is `evidence` said in a statement, apart from the message's
+        questions? ("my face is droopy on that side, anyway does tens help?")"""
+        text = _normalise(text)
+        for sentence in re.findall(r"[^.!?\n]+[.!?]*", text):
+            turn = STATEMENT_TURN.search(sentence)
+            parts = [sentence[: turn.start()], sentence[turn.end() :]] if turn else [sentence]
+            for part in parts:
+                asked = "?" in part or bool(self._find("question_start", part))
+                if not asked and re.search(rf"\b{re.escape(evidence)}\b", part):
+                    return True
+        return False
 
     def analyse(self, text: str) -> Analysis:
         text = _normalise(text)

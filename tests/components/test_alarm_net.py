@@ -174,3 +174,26 @@ def test_a_nearly_certain_english_net_alarm_outweighs_a_veto():
 def test_a_spanish_denial_vetoes_an_unsure_net_alarm():
     net = {"language": "es", "score": 0.8, "category": "red_flag"}
     assert _net_alarm("no tengo fiebre ni la entrepierna dormida", net) is None
+
+
+def _net_doubts(text, score):
+    detector = SafetyDetector({})
+    net = {"language": "en", "score": score, "category": "none"}
+    message = _Message(alarm_net=net, text=text)
+    return detector._net_doubts(message, default_rules().analyse(text))
+
+
+def test_an_unsure_net_doubts_a_question_about_a_sign():
+    assert _net_doubts("can a droopy face be a stroke even if it goes away?", 0.05)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my left arm went dead and my face is droopy on that side, anyway does "
+        "tens help for nerve pain?",
+        "My face is droopy. Does TENS help?",
+    ],
+)
+def test_a_sign_stated_apart_from_the_question_is_not_doubted(text):
+    assert not _net_doubts(text, 0.05)
