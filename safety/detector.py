@@ -579,7 +579,11 @@ class SafetyRules:
         text = _normalise(text)
         for sentence in re.findall(r"[^.!?\n]+[.!?]*", text):
             turn = STATEMENT_TURN.search(sentence)
-            parts = [sentence[: turn.start()], sentence[turn.end() :]] if turn else [sentence]
+            parts = (
+                [sentence[: turn.start()], sentence[turn.end() :]]
+                if turn
+                else [sentence]
+            )
             for part in parts:
                 asked = "?" in part or bool(self._find("question_start", part))
                 if not asked and re.search(rf"\b{re.escape(evidence)}\b", part):
