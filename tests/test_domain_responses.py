@@ -30,8 +30,6 @@ class Recorder:
     def exception(self, event: str, **fields: Any) -> None:
         self.events.append((event, fields))
 
-    error = exception
-
 
 def test_some_responses_have_buttons() -> None:
     assert "utter_out_of_scope" in WITH_BUTTONS
