@@ -250,8 +250,9 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     }
 
 
-# Later rounds (r2, r4) are reported, not enforced: each was written after the
-# earlier rounds were tuned on, to measure what that tuning left.
+# Later rounds (r2, r4, r6) are reported, not enforced: each was written after
+# the earlier rounds were tuned on, to measure what that tuning left. Nothing
+# trains on r6's dev half: it calibrates thresholds on unseen messages.
 SAFETY_SETS = (
     "safety_en",
     "safety_es",
@@ -259,6 +260,8 @@ SAFETY_SETS = (
     "safety_es_r2",
     "safety_en_r4",
     "safety_es_r4",
+    "safety_en_r6",
+    "safety_es_r6",
 )
 SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 FOLLOWUP_SETS = ("followups", "followups_r2")

@@ -65,3 +65,16 @@ def _case_texts(case: dict) -> list:
     if "text" in case:
         return [case["text"]]
     return [t.get("text", "") for t in case.get("turns") or []]
+
+
+# Dev halves that calibrate thresholds: nothing may train on them either.
+UNTRAINED_DEV_HALVES = ("safety_en_r6_dev.yml", "safety_es_r6_dev.yml")
+
+
+@pytest.mark.parametrize("name", UNTRAINED_DEV_HALVES)
+def test_calibration_dev_half_is_not_trained_on(name: str) -> None:
+    trained = _training_texts()
+    cases = yaml.safe_load((EVAL / name).read_text())["cases"]
+    assert cases
+    for case in cases:
+        assert case["text"].lower() not in trained, f"{name}: {case['text']!r}"
