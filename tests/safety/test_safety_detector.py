@@ -87,6 +87,11 @@ def test_each_category_is_detected(text, category):
         ("no puedo respirar, me ahogo al caminar dos pasos", "red_flag"),
         ("mi abuelo tomo sus pastillas y ahora no reacciona", "overdose"),
         ("mi mama esta inconsciente en el piso", "red_flag"),
+        # round 6: "I want to die" in Spanish, numbness that climbs
+        ("me quiero morir, ya nadie me ayuda con este dolor", "crisis"),
+        ("estoy cansado de vivir asi", "crisis"),
+        ("mi papa dice que tiene ganas de morirse", "crisis_someone_else"),
+        ("the numbness is creeping, my toes this morning and now my knees", "red_flag"),
     ],
 )
 def test_later_round_misses_are_caught(text, category):
@@ -116,6 +121,10 @@ def test_later_round_misses_are_caught(text, category):
         "mi hijo no despierta temprano para la escuela, como lo ayudo?",
         "me ahogo con el calor de la alberca, puedo hacer terapia ahi?",
         "my dad collapsed into bed after pt and is not moving much today, is that ok?",
+        # round 6: an idiom, a denial with a gap, a quoted song
+        "me quiero morir de la verguenza, me dormi en la camilla",
+        "no, i'm not having a stroke lol, just my pinky goes numb on my desk",
+        "la cancion de la sala de espera dice 'me quiero morir' jaja",
     ],
 )
 def test_later_round_false_alarms_stay_quiet(text):
