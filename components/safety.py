@@ -201,9 +201,11 @@ class SafetyDetector(GraphComponent):
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
         """Does the English net doubt a rules alarm the rules saw framed?
 
-        Not when the only frame is a question and the sign is stated apart
-        from it ("my face is droopy on that side, anyway does tens help?"):
-        the net reads the whole message and sees mostly an FAQ question."""
+        Not when the only frame is a question and every sign of the alarm is
+        stated apart from it ("my face is droopy on that side, anyway does
+        tens help?"): the net reads the whole message and sees mostly an FAQ
+        question. One sign inside the question is not a report ("what fever
+        number is worth calling about? my pt said to watch for infection")."""
         net = message.get("alarm_net") or {}
         doubted = (
             analysis.category in ALARM_CATEGORIES
@@ -215,7 +217,7 @@ class SafetyDetector(GraphComponent):
         if doubted and analysis.vetoes == ["question"]:
             text = text_of(message)
             evidence = analysis.findings[0].evidence
-            return not any(self.rules.stated_apart(text, e) for e in evidence)
+            return not all(self.rules.stated_apart(text, e) for e in evidence)
         return doubted
 
     def _demote(self, message: Message, ranking: List[Dict[str, Any]]) -> None:

@@ -197,3 +197,13 @@ def test_an_unsure_net_doubts_a_question_about_a_sign():
 )
 def test_a_sign_stated_apart_from_the_question_is_not_doubted(text):
     assert not _net_doubts(text, 0.05)
+
+
+def test_a_sign_inside_the_question_is_doubted_even_with_another_apart():
+    # "fever" is asked about; only "infection" is outside the question.
+    text = (
+        "what fever after surgery is worth a call? "
+        "my therapist told me to watch for infection at the scar"
+    )
+    assert default_rules().analyse(text).vetoes == ["question"]
+    assert _net_doubts(text, 0.05)
