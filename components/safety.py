@@ -44,10 +44,12 @@ class SafetyDetector(GraphComponent):
         return {
             # A classifier alarm this sure raises the alarm unless vetoed.
             "alarm_threshold": 0.9,
-            # An AlarmNet score this high raises the alarm (English: unless
-            # the rules veto it). Chosen by cross-validation (docs/safety.md).
+            # An AlarmNet score this high raises the alarm unless the rules
+            # veto it. English chosen by cross-validation; Spanish on the
+            # sixth-round dev half, which the net never trained on
+            # (docs/safety.md).
             "net_threshold_en": 0.85,
-            "net_threshold_es": 0.7,
+            "net_threshold_es": 0.6,
             # In Spanish the net is the first line (the rules know only a few
             # Spanish phrases), so a framed or denied message is vetoed only
             # below this score: "hace 5 anos ... un plan para suicidarme".
