@@ -49,32 +49,21 @@ def _training_texts() -> set:
     return texts
 
 
-def test_no_locked_case_is_trained_on() -> None:
+# Dev halves that calibrate thresholds: nothing may train on them either.
+UNTRAINED_DEV_HALVES = ("safety_en_r6_dev.yml", "safety_es_r6_dev.yml")
+
+
+@pytest.mark.parametrize("name", sorted(LOCKED) + list(UNTRAINED_DEV_HALVES))
+def test_no_locked_or_calibration_case_is_trained_on(name: str) -> None:
     trained = _training_texts()
-    for name in LOCKED:
-        data = yaml.safe_load((EVAL / name).read_text())
-        for cases in data.values():
-            for case in cases:
-                for text in _case_texts(case):
-                    assert (
-                        text.lower() not in trained
-                    ), f"{name}: {text!r} is trained on"
+    data = yaml.safe_load((EVAL / name).read_text())
+    for cases in data.values():
+        for case in cases:
+            for text in _case_texts(case):
+                assert text.lower() not in trained, f"{name}: {text!r} is trained on"
 
 
 def _case_texts(case: dict) -> list:
     if "text" in case:
         return [case["text"]]
     return [t.get("text", "") for t in case.get("turns") or []]
-
-
-# Dev halves that calibrate thresholds: nothing may train on them either.
-UNTRAINED_DEV_HALVES = ("safety_en_r6_dev.yml", "safety_es_r6_dev.yml")
-
-
-@pytest.mark.parametrize("name", UNTRAINED_DEV_HALVES)
-def test_calibration_dev_half_is_not_trained_on(name: str) -> None:
-    trained = _training_texts()
-    cases = yaml.safe_load((EVAL / name).read_text())["cases"]
-    assert cases
-    for case in cases:
-        assert case["text"].lower() not in trained, f"{name}: {case['text']!r}"

@@ -123,6 +123,7 @@ def test_later_round_misses_are_caught(text, category):
         "my dad collapsed into bed after pt and is not moving much today, is that ok?",
         # round 6: an idiom, a denial with a gap, a quoted song
         "me quiero morir de la verguenza, me dormi en la camilla",
+        "a mi hija le dan ganas de morirse de risa con mis ejercicios",
         "no, i'm not having a stroke lol, just my pinky goes numb on my desk",
         "la cancion de la sala de espera dice 'me quiero morir' jaja",
     ],
