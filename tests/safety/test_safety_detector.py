@@ -276,6 +276,22 @@ def test_dosing_questions_stay_with_the_prescriber(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "is it better to do physio and take the medicine together?",
+        "do pills plus exercise work better together than pills alone",
+    ],
+)
+def test_combining_therapy_with_medicine_is_a_question_about_care(text):
+    # not a question of mixing medicines: it gets the FAQ answer, not the prescriber
+    assert classify(text) is None
+
+
+def test_mixing_medicines_together_stays_with_the_prescriber():
+    assert classify("can i take my two nerve meds together") == "medication_dosing"
+
+
+@pytest.mark.parametrize(
     "text, category",
     [
         # an overdose that happened comes before anything else
