@@ -14,11 +14,12 @@ from clinic.confidence import FaqDecision, faq_decision
 from clinic.followup import followup_topic
 from clinic.settings import ClinicSettings, load_settings
 from clinic.topics import (
+    STARTER_TOPICS,
     TOPIC_ENTITY,
     TOPICS,
     Topic,
     tell_me_more_payload,
-    topic_payload,
+    topic_buttons,
 )
 from safety.categories import ALARM_CATEGORIES
 
@@ -126,10 +127,7 @@ class FaqAction(Action, ABC):
         """Say so instead of guessing; offer the likeliest topics as buttons."""
         self.hint(dispatcher, tracker)
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
-        buttons = [
-            {"title": TOPICS[t].label_in(language), "payload": topic_payload(t)}
-            for t in decision.suggestions
-        ]
+        buttons = topic_buttons(decision.suggestions, language)
         dispatcher.utter_message(response="utter_not_sure", buttons=buttons)
         return []
 
@@ -223,7 +221,13 @@ class ActionOutOfScope(InContextAction):
         tracker: Tracker,
         decision: FaqDecision,
     ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_out_of_scope")
+        # The nearest topics, else the starters: the reply's buttons come from
+        # here (Rasa would add action buttons to the domain's, not replace them).
+        topics = decision.suggestions or list(STARTER_TOPICS)
+        language = tracker.get_slot(LANGUAGE_SLOT) or "en"
+        dispatcher.utter_message(
+            response="utter_out_of_scope", buttons=topic_buttons(topics, language)
+        )
         return []
 
 

@@ -17,7 +17,7 @@ How it decides (measured in docs/scope.md):
 3. It answers the top topic when its combined score reaches
    `faq_answer_threshold` and leads the runner-up by `faq_margin_threshold`;
    otherwise it is not sure and offers the first `not_sure_suggestions` topics
-   of the same ranking.
+   of the same ranking. An out-of-scope reply offers them too.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAQ_INTENT = "faq"
+# Never answered, but its reply offers the nearest topics: a question the gate
+# wrongly rejects ("whats the GMI thing for crps") is one tap from its answer.
+OUT_OF_SCOPE = "out_of_scope"
 RETRIEVAL_INTENT = "faq"
 # Weight of the ResponseSelector in the combined ranking (the gate's topic
 # classifier gets the rest): measured on the dev questions and both held-out
@@ -103,7 +106,7 @@ def faq_decision(
     """
     intent = parse.get("intent") or {}
     relevance = (parse.get("scope") or {}).get("relevance")
-    if intent.get("name") not in (FAQ_INTENT, "nlu_fallback"):
+    if intent.get("name") not in (FAQ_INTENT, "nlu_fallback", OUT_OF_SCOPE):
         return FaqDecision(None, relevance=relevance)
     ranking = combined_ranking(parse)
     if known_topics is not None:

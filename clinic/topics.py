@@ -46,11 +46,22 @@ def load_topics(path: Path = TOPICS_FILE) -> dict[str, Topic]:
 
 
 TOPICS = load_topics()
+# What the out-of-scope reply offers when no topic is near the message.
+STARTER_TOPICS = ("what_is_neuropathic_pain", "how_pt_helps", "first_visit_assessment")
 
 
 def topic_payload(topic_id: str) -> str:
     """Button payload that asks for one topic directly (bypasses the classifier)."""
     return "/faq" + json.dumps({TOPIC_ENTITY: topic_id})
+
+
+def topic_buttons(topic_ids: list[str], language: str = "en") -> list[dict[str, str]]:
+    """One button per topic, titled in the conversation's language."""
+    return [
+        {"title": TOPICS[t].label_in(language), "payload": topic_payload(t)}
+        for t in topic_ids
+        if t in TOPICS
+    ]
 
 
 def tell_me_more_payload(topic_id: str) -> str:

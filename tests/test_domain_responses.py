@@ -32,7 +32,7 @@ class Recorder:
 
 
 def test_some_responses_have_buttons() -> None:
-    assert "utter_out_of_scope" in WITH_BUTTONS
+    assert "utter_urgent_care" in WITH_BUTTONS
 
 
 @pytest.mark.parametrize("language", ["en", "es"])

@@ -17,7 +17,7 @@ from actions.faq import (
 )
 from actions.session import ActionSessionStart
 from clinic.settings import load_settings
-from clinic.topics import TOPICS, tell_me_more_payload, topic_payload
+from clinic.topics import STARTER_TOPICS, TOPICS, tell_me_more_payload, topic_payload
 from safety.categories import SAFETY_INTENTS
 from tests.conftest import faq_message, make_tracker
 
@@ -355,6 +355,48 @@ def test_without_a_topic_out_of_scope_stays_out_of_scope(dispatcher, settings):
     tracker = make_tracker(out_of_scope("where do the pads go?"), events=[SESSION])
     run(ActionOutOfScope(settings), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
+def ranked_out_of_scope(text: str, topics: list[tuple[str, float]]) -> dict:
+    parse = out_of_scope(text, relevance=0.2)
+    parse["scope"]["topics"] = topics
+    return parse
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_out_of_scope_reply_offers_the_nearest_topics(dispatcher, settings, language):
+    # A question the gate wrongly rejects is one tap from its answer.
+    nearest = [
+        ("graded_motor_imagery", 0.6),
+        ("tens", 0.2),
+        ("pt_timeline", 0.1),
+        ("how_pt_helps", 0.05),
+    ]
+    tracker = make_tracker(
+        ranked_out_of_scope("whats the GMI thing for crps", nearest),
+        events=[SESSION],
+        slots={"language": language},
+    )
+    run(ActionOutOfScope(settings), dispatcher, tracker)
+    [reply] = dispatcher.messages
+    assert reply["response"] == "utter_out_of_scope"
+    expected = ["graded_motor_imagery", "tens", "pt_timeline"]
+    assert settings.not_sure_suggestions == len(expected)
+    assert reply["buttons"] == [
+        {"title": TOPICS[t].label_in(language), "payload": topic_payload(t)}
+        for t in expected
+    ]
+
+
+def test_out_of_scope_reply_offers_starter_topics_without_a_ranking(
+    dispatcher, settings
+):
+    tracker = make_tracker(out_of_scope("is it going to rain", 0.01), events=[SESSION])
+    run(ActionOutOfScope(settings), dispatcher, tracker)
+    [reply] = dispatcher.messages
+    assert [b["payload"] for b in reply["buttons"]] == [
+        topic_payload(t) for t in STARTER_TOPICS
+    ]
 
 
 @pytest.mark.parametrize(

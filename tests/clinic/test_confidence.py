@@ -78,14 +78,15 @@ def test_suggestions_follow_the_clinic_setting(settings):
     assert faq_decision(message, few).suggestions == ["sleep", "tens"]
 
 
-@pytest.mark.parametrize("intent", ["out_of_scope", "greet", "red_flag", "crisis"])
+@pytest.mark.parametrize("intent", ["greet", "red_flag", "crisis"])
 def test_only_the_faq_intent_is_answered(settings, intent):
     decision = faq_decision(parse([("tens", 0.99)], intent=intent), settings)
     assert decision.topic is None and decision.suggestions == []
 
 
-def test_not_sure_intent_offers_topics_without_answering(settings):
-    decision = faq_decision(parse([("tens", 0.99)], intent="nlu_fallback"), settings)
+@pytest.mark.parametrize("intent", ["nlu_fallback", "out_of_scope"])
+def test_not_sure_and_out_of_scope_offer_topics_without_answering(settings, intent):
+    decision = faq_decision(parse([("tens", 0.99)], intent=intent), settings)
     assert decision.topic is None
     assert decision.suggestions == ["tens"]
 

@@ -54,6 +54,11 @@ def test_an_emergency_in_a_follow_up_gets_urgent_care_first(assistant):
 
 def test_an_unrelated_question_after_an_answer_is_out_of_scope(assistant):
     assistant.send("fu-unrelated", "can a tens machine help my nerve pain?")
-    reply = " ".join(texts(assistant.send("fu-unrelated", "what causes warts")))
+    replies = assistant.send("fu-unrelated", "what causes warts")
+    reply = " ".join(texts(replies))
     assert "I can only answer questions about nerve pain" in reply, reply
     assert not reply.startswith(answer_start("tens"))
+    # Three topics it can answer, from the action (not three more from the domain).
+    buttons = [b for r in replies for b in r.get("buttons") or []]
+    assert len(buttons) == 3, buttons
+    assert all(b["payload"].startswith('/faq{"faq_topic": ') for b in buttons)
