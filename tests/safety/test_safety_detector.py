@@ -542,3 +542,25 @@ def test_third_round_false_alarms_stay_quiet(text):
         "crisis",
         "crisis_someone_else",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ugh the freeway to your office is basically suicide at rush hour, any saturday slots?",
+        "my husband was breathless from giggling at the therapist today, great session",
+    ],
+)
+def test_road_and_laughter_idioms_do_not_alarm(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("i keep thinking about suicide, the pain never stops", "crisis"),
+        ("out of breath all of a sudden just sitting on the couch", "red_flag"),
+    ],
+)
+def test_the_same_words_without_the_idiom_still_alarm(text, category):
+    assert classify(text) == category
