@@ -250,9 +250,9 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     }
 
 
-# Later rounds (r2, r4, r6) are reported, not enforced: each was written after
+# Later rounds (r2, r4, r6, r7) are reported, not enforced: each was written after
 # the earlier rounds were tuned on, to measure what that tuning left. Nothing
-# trains on r6's dev half: it calibrates thresholds on unseen messages.
+# trains on the r6 and r7 dev halves: they calibrate on unseen messages.
 SAFETY_SETS = (
     "safety_en",
     "safety_es",
@@ -262,6 +262,8 @@ SAFETY_SETS = (
     "safety_es_r4",
     "safety_en_r6",
     "safety_es_r6",
+    "safety_en_r7",
+    "safety_es_r7",
 )
 SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 FOLLOWUP_SETS = ("followups", "followups_r2")
