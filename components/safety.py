@@ -21,6 +21,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from safety.categories import ALARM_CATEGORIES, SAFETY_INTENTS
 from safety.detector import Analysis, default_rules
 
+CRISIS_KINDS = frozenset({"crisis", "crisis_someone_else"})
+
 
 def text_of(message: Any) -> str:
     return message.get("text") or ""
@@ -192,6 +194,10 @@ class SafetyDetector(GraphComponent):
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
         if len(text_of(message).split()) >= self.config["question_veto_max_words"]:
+            vetoes.discard("question")
+        if language == "en" and net["category"] in CRISIS_KINDS:
+            # A crisis is often asked, not told ("how many would it take?",
+            # "what's the point of anything?"); a denial or a frame still vetoes.
             vetoes.discard("question")
         ceiling = self.config.get(
             f"net_veto_ceiling_{language}", self.config["net_veto_ceiling_en"]

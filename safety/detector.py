@@ -69,6 +69,19 @@ CLAUSE_STARTERS = {
     "should", "would", "what", "how", "m", "'m", "s", "'s",
 }  # fmt: skip
 INABILITY = {"ca", "can", "could", "wo"}  # "can't walk" states a symptom
+# "not gonna lie", "not joking": a cue followed by these insists; it denies nothing.
+INSISTING = {
+    "lie",
+    "lying",
+    "kid",
+    "kidding",
+    "joke",
+    "joking",
+    "exaggerate",
+    "exaggerating",
+}
+# A new subject after the cue starts a new clause: "if it didn't work he'd end it".
+NEW_SUBJECTS = {"he", "she", "they"}
 NEGATION_WINDOW = 5
 SENTENCE_END = set(".!?;…")
 # Inside a sentence, these start a new clause for the history frame:
@@ -498,7 +511,11 @@ class SafetyRules:
                 return False
             if token.text == "," and _new_clause(doc[i + 1 : start]):
                 return False
+            if token.lower_ in NEW_SUBJECTS:
+                return False
             if self._is_negation(token) and i not in part_of_a_sign:
+                if {t.lower_ for t in doc[i + 1 : i + 4]} & INSISTING:
+                    return False
                 return not (i > 0 and doc[i - 1].lower_ in INABILITY)
         return False
 

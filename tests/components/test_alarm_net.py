@@ -94,6 +94,19 @@ def test_a_short_question_vetoes_the_net():
     )
 
 
+@pytest.mark.parametrize("category", ["crisis", "crisis_someone_else"])
+def test_a_question_does_not_veto_an_english_crisis(category):
+    # a crisis is often asked, not told
+    net = {"language": "en", "score": 0.95, "category": category}
+    assert _net_alarm("how many of my pills would it take, i have 60", net) == net
+
+
+def test_a_denial_still_vetoes_an_unsure_crisis():
+    net = {"language": "en", "score": 0.95, "category": "crisis"}
+    text = "feeling low lately but im not thinking of hurting myself"
+    assert _net_alarm(text, net) is None
+
+
 def test_a_question_in_a_long_message_does_not_veto_its_report():
     net = {"language": "en", "score": 0.97, "category": "red_flag"}
     text = (
@@ -165,8 +178,8 @@ def test_an_old_symptom_does_not_veto_a_crisis_net_alarm():
 
 
 def test_a_nearly_certain_english_net_alarm_outweighs_a_veto():
-    net = {"language": "en", "score": 0.999, "category": "crisis"}
-    text = "is it common to feel this way? everyone would manage fine without me"
+    net = {"language": "en", "score": 0.999, "category": "red_flag"}
+    text = "can neuropathy make my legs go weak all of a sudden?"
     assert _net_alarm(text, net) == net
     assert _net_alarm(text, dict(net, score=0.99)) is None
 

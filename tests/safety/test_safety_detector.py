@@ -564,3 +564,35 @@ def test_road_and_laughter_idioms_do_not_alarm(text):
 )
 def test_the_same_words_without_the_idiom_still_alarm(text, category):
     assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # "not gonna lie" insists; it denies nothing
+        ("not gonna lie, i wrote my goodbye letters last night", "crisis"),
+        # a new subject after the cue starts a new clause
+        ("she said if the new meds didnt help she'd end it", "crisis_someone_else"),
+        ("what is the point of anything anymore", "crisis"),
+        ("honestly why am i still alive", "crisis"),
+        ("some days death sounds like a relief", "crisis"),
+        ("i think about stepping in front of a bus on my way home", "crisis"),
+        ("quisiera dormirme para siempre y ya", "crisis"),
+        ("diosito recogeme ya, no aguanto", "crisis"),
+        ("mañana me voy a tirar desde el puente", "crisis"),
+    ],
+)
+def test_indirect_crises_are_caught(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm not thinking of hurting myself, just tired of the tingling",
+        "what's the point of doing nerve glides if they hurt?",
+        "the bus driver waited while i walked in front of it with my cane",
+    ],
+)
+def test_near_misses_of_the_new_crisis_phrases_do_not_alarm(text):
+    assert classify(text) is None
