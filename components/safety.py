@@ -193,11 +193,11 @@ class SafetyDetector(GraphComponent):
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
-        if len(text_of(message).split()) >= self.config["question_veto_max_words"]:
-            vetoes.discard("question")
-        if language == "en" and net["category"] in CRISIS_KINDS:
-            # A crisis is often asked, not told ("how many would it take?",
-            # "what's the point of anything?"); a denial or a frame still vetoes.
+        long = len(text_of(message).split()) >= self.config["question_veto_max_words"]
+        # A crisis is often asked, not told ("how many would it take?", "what's
+        # the point of anything?"); a denial or a frame still vetoes.
+        asked_crisis = language == "en" and net["category"] in CRISIS_KINDS
+        if long or asked_crisis:
             vetoes.discard("question")
         ceiling = self.config.get(
             f"net_veto_ceiling_{language}", self.config["net_veto_ceiling_en"]

@@ -56,10 +56,12 @@ NEGATION_CUES = {
     "no", "not", "never", "without", "none", "nothing", "nor", "deny",
     "ni", "sin", "nunca", "jamas", "jamás", "tampoco",
 }  # fmt: skip
-# Words that end a negation's reach ("no chest pain, just tingling").
+# Words that end a negation's reach ("no chest pain, just tingling"); a new
+# subject starts a new clause ("if it didn't work he'd end it").
 SCOPE_BREAKERS = {
     "but", "just", "only", "though", "although", "however", "except",
     "if", "whether", "know", "sure", "tell", "think", "and", "now",
+    "he", "she", "they",
     "pero", "solo", "sólo", "aunque", "nomas", "nada_mas",
 }  # fmt: skip
 # After a comma, these start a new clause: "isn't working, can I take more".
@@ -71,17 +73,8 @@ CLAUSE_STARTERS = {
 INABILITY = {"ca", "can", "could", "wo"}  # "can't walk" states a symptom
 # "not gonna lie", "not joking": a cue followed by these insists; it denies nothing.
 INSISTING = {
-    "lie",
-    "lying",
-    "kid",
-    "kidding",
-    "joke",
-    "joking",
-    "exaggerate",
-    "exaggerating",
-}
-# A new subject after the cue starts a new clause: "if it didn't work he'd end it".
-NEW_SUBJECTS = {"he", "she", "they"}
+    "lie", "lying", "kid", "kidding", "joke", "joking", "exaggerate", "exaggerating",
+}  # fmt: skip
 NEGATION_WINDOW = 5
 SENTENCE_END = set(".!?;…")
 # Inside a sentence, these start a new clause for the history frame:
@@ -510,8 +503,6 @@ class SafetyRules:
             if token.lower_ in SCOPE_BREAKERS or token.text in {".", ";", "!", "?"}:
                 return False
             if token.text == "," and _new_clause(doc[i + 1 : start]):
-                return False
-            if token.lower_ in NEW_SUBJECTS:
                 return False
             if self._is_negation(token) and i not in part_of_a_sign:
                 if {t.lower_ for t in doc[i + 1 : i + 4]} & INSISTING:
