@@ -69,6 +69,7 @@ CLAUSE_STARTERS = {
     "i", "my", "me", "he", "she", "his", "her", "it", "its", "the", "they",
     "can", "could", "is", "are", "was", "am", "do", "does", "did", "will",
     "should", "would", "what", "how", "m", "'m", "s", "'s",
+    "yo", "mi", "se", "pero",
 }  # fmt: skip
 INABILITY = {"ca", "can", "could", "wo"}  # "can't walk" states a symptom
 # "not gonna lie", "not joking": a cue followed by these insists; it denies nothing.
@@ -502,7 +503,8 @@ class SafetyRules:
             token = doc[i]
             if token.lower_ in SCOPE_BREAKERS or token.text in {".", ";", "!", "?"}:
                 return False
-            if token.text == "," and _new_clause(doc[i + 1 : start]):
+            # the match's own first word may start the new clause: "ya no aguanto, me voy a..."
+            if token.text == "," and _new_clause(doc[i + 1 : start + 1]):
                 return False
             if self._is_negation(token) and i not in part_of_a_sign:
                 if {t.lower_ for t in doc[i + 1 : i + 4]} & INSISTING:

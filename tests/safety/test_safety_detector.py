@@ -596,3 +596,58 @@ def test_indirect_crises_are_caught(text, category):
 )
 def test_near_misses_of_the_new_crisis_phrases_do_not_alarm(text):
     assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pregabalin box has a boxed warning about suicidal thoughts, i feel fine",
+        "does your clinic host suicide prevention training for staff?",
+        "my aunt died by suicide years ago, do i put it on the family history form?",
+        "el folleto habla del riesgo de suicidio con la duloxetina, aplica a mi edad?",
+        "mi tio se suicido cuando yo era niño, lo pongo en el formulario?",
+        "back when i first got shingles i wanted to die, now i'm doing fine",
+    ],
+)
+def test_suicide_named_as_a_subject_or_long_past_does_not_alarm(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # the frame covers its own clause only: a wish told after it still counts
+        (
+            "i read about suicide risk with this drug. honestly i want to die",
+            "crisis",
+        ),
+        ("mi doctor hablo del riesgo de suicidio. yo ya no quiero vivir", "crisis"),
+    ],
+)
+def test_a_crisis_beside_the_topic_still_alarms(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("ya no aguanto, me voy a pegar un tiro esta noche", "crisis"),
+        ("mi esposo dice que se va a dar un tiro", "crisis_someone_else"),
+        ("me dio una migraña de golpe, la peor de mi vida", "red_flag"),
+        ("dolor de cabeza como un trueno hace diez minutos", "red_flag"),
+    ],
+)
+def test_spanish_shot_phrases_and_thunderclap_headaches_alarm(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el tiro de la escalera me cansa las piernas",
+        "tengo migraña de vez en cuando, puedo hacer fisioterapia?",
+        "de repente siento hormigueo en los pies cuando camino",
+    ],
+)
+def test_spanish_near_misses_of_the_shot_and_headache_phrases_do_not_alarm(text):
+    assert classify(text) is None
