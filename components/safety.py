@@ -69,6 +69,12 @@ class SafetyDetector(GraphComponent):
             # a one-line hint, not an alarm ("is there a checklist for when
             # chest pain during exercise is serious").
             "net_doubt_threshold": 0.2,
+            # A crisis the rules know only by a word for the subject
+            # ("suicide", "ideas suicidas", "self harm") that the net, in
+            # either language, scores below this is a hint, not an alarm:
+            # "for my psych class i'm researching self harm". Chosen on the
+            # writers' texts (docs/safety.md, "Seventh session").
+            "net_subject_threshold": 0.5,
             # A classifier safety guess this sure adds a hint to the answer.
             "second_net_threshold": 0.9,
             "fallback_threshold": 0.3,
@@ -207,7 +213,8 @@ class SafetyDetector(GraphComponent):
         return net
 
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
-        """Does the English net doubt a rules alarm the rules saw framed?
+        """Does the net doubt a rules alarm: one the rules saw framed (English
+        net), or a crisis named only by a word for the subject (either net)?
 
         Not when the only frame is a question and every sign of the alarm is
         stated apart from it ("my face is droopy on that side, anyway does
@@ -215,6 +222,12 @@ class SafetyDetector(GraphComponent):
         question. One sign inside the question is not a report ("what fever
         number is worth calling about? my pt said to watch for infection")."""
         net = message.get("alarm_net") or {}
+        if (
+            analysis.subject_only
+            and net.get("score") is not None
+            and net["score"] < self.config["net_subject_threshold"]
+        ):
+            return True
         doubted = (
             analysis.category in ALARM_CATEGORIES
             and bool(analysis.vetoes)

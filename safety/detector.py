@@ -71,6 +71,11 @@ CLAUSE_STARTERS = {
     "should", "would", "what", "how", "m", "'m", "s", "'s",
     "yo", "mi", "se", "pero",
 }  # fmt: skip
+# After "and", these bring in a new subject (a reported frame starts there).
+SUBJECT_STARTERS = CLAUSE_STARTERS | {
+    "a", "an", "this", "that", "we", "you", "el", "la", "los", "las", "mis", "su",
+    "sus", "tu", "un", "una",
+}  # fmt: skip
 INABILITY = {"ca", "can", "could", "wo"}  # "can't walk" states a symptom
 # "not gonna lie", "not joking": a cue followed by these insists; it denies nothing.
 INSISTING = {
@@ -130,6 +135,22 @@ RELATIONS = {
     "tia", "tía", "primo", "prima", "nieto", "nieta", "vecino", "vecina", "pareja",
 }  # fmt: skip
 OTHER_SUFFIX = "_other"
+# Words that name suicide or self-harm as a subject. A crisis alarm whose only
+# evidence is one of them may be talk about the subject (a thesis, a label's
+# warning, a podcast) rather than a wish: the second net decides
+# (components/safety.py, `net_subject_threshold`).
+SUBJECT_WORDS = {
+    "suicide", "suicides", "suicidal", "suicidio", "suicidios", "suicida",
+    "suicidas", "self harm", "self-harm", "selfharm",
+}  # fmt: skip
+# ...unless a verb of having, feeling or thinking leads to it: "thinking about
+# suicide", "i feel suicidal", "tengo ideas suicidas" tell a state, not a subject.
+STATE_BEFORE_SUBJECT = re.compile(
+    r"\b(think|thinks|thinking|thought|consider|considering|contemplat\w*|feel|"
+    r"feels|feeling|felt|am|im|m|been|having|have|has|had|getting|pienso|piensa|"
+    r"pensando|pensado|considerando|tengo|tiene|tenia|tuve|siento|me)"
+    r"(\W+\w+){0,2}\W+(suicid\w*|self[- ]?harm)",
+)
 
 
 def _normalise(text: str) -> str:
@@ -142,6 +163,19 @@ def _new_clause(between: Any) -> bool:
     """After a comma, does a new clause start before the match?"""
     words = [t.lower_ for t in between]
     return len(words) > 3 or any(w in CLAUSE_STARTERS for w in words)
+
+
+def _names_subject_only(findings: list[Finding], text: str) -> bool:
+    """A crisis named only by a word for the subject ("a podcast on suicide")."""
+    return (
+        bool(findings)
+        and all(
+            f.category.startswith("crisis")
+            and all(e.lower() in SUBJECT_WORDS for e in f.evidence)
+            for f in findings
+        )
+        and not STATE_BEFORE_SUBJECT.search(_normalise(text))
+    )
 
 
 @dataclass(frozen=True)
@@ -168,6 +202,8 @@ class Analysis:
     @property
     def category(self) -> str | None:
         return self.findings[0].category if self.findings else None
+
+    subject_only: bool = False
 
     @property
     def chronic(self) -> bool:
@@ -474,10 +510,21 @@ class SafetyRules:
             if found:
                 at = self._token_at(doc, start, found.start())
                 first = max(s for s, _ in clauses if s <= at)
+                first = self._reported_start(doc, first, at)
                 for i in range(first, end):
                     framed[i].add("reported")
         self._frame_quotes(doc, framed)
         return framed
+
+    @staticmethod
+    def _reported_start(doc: Doc, first: int, cue: int) -> int:
+        """Where a reported frame starts: at an "and" that brings in a new
+        subject before the cue, else at the clause start. "i want to die and my
+        doctor says i need more pt" reports only what the doctor says."""
+        for i in range(cue - 1, first, -1):
+            if doc[i].lower_ in {"and", "y"} and doc[i + 1].lower_ in SUBJECT_STARTERS:
+                return i
+        return first
 
     def _frame_quotes(self, doc: Doc, framed: list[set[str]]) -> None:
         """Quoted words from a label, report or professional are not the writer's."""
@@ -655,6 +702,7 @@ class SafetyRules:
             hint=hint,
             question=self._is_question(text),
             corroborated=any(m.concept not in self.not_corroborating for m in present),
+            subject_only=_names_subject_only(findings, text),
         )
 
     # The former API, kept for tools and tests.

@@ -651,3 +651,77 @@ def test_spanish_shot_phrases_and_thunderclap_headaches_alarm(text, category):
 )
 def test_spanish_near_misses_of_the_shot_and_headache_phrases_do_not_alarm(text):
     assert classify(text) is None
+
+
+# Seventh session: suicide named only as a subject is the net's call.
+SUBJECT_ONLY = [
+    ("our support group is planning a talk on suicide and chronic pain", "en"),
+    ("estoy leyendo sobre suicidio y dolor cronico para una clase", "es"),
+    ("any good books on self harm recovery for teens?", "en"),
+]
+
+
+def _crisis_net(text, score, language):
+    message = _message(text, "faq", 0.5)
+    message.set("alarm_net", {"language": language, "score": score, "category": "none"})
+    return message
+
+
+@pytest.mark.parametrize("text, language", SUBJECT_ONLY)
+def test_a_subject_word_the_net_doubts_is_a_crisis_hint(text, language):
+    message = _crisis_net(text, 0.05, language)
+    _detector().process([message])
+    assert message.get("intent")["name"] not in ALARM_CATEGORIES
+    assert message.get("safety")["hint"] in ("crisis", "crisis_someone_else")
+
+
+@pytest.mark.parametrize("text, language", SUBJECT_ONLY)
+def test_a_subject_word_the_net_believes_stays_an_alarm(text, language):
+    message = _crisis_net(text, 0.7, language)
+    _detector().process([message])
+    assert message.get("intent")["name"] in ("crisis", "crisis_someone_else")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep thinking about suicide, i have the pills ready",  # a state
+        "i'm suicidal again tonight",
+        "tengo ideas suicidas desde la semana pasada",
+        "i want to kill myself and i read about suicide online",
+        "quiero matarme, ya no aguanto el dolor",
+    ],
+)
+def test_a_crisis_told_in_more_than_the_subject_word_stands(text):
+    # below the subject threshold, above the doubt one for framed alarms
+    message = _crisis_net(text, 0.3, "en")
+    _detector().process([message])
+    assert message.get("intent")["name"] in ("crisis", "crisis_someone_else")
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("i bought a rope today and i know what i'm doing with it", "crisis"),
+        ("been cutting myself with a razor again", "crisis"),
+        ("i can't stand up, both legs went numb an hour ago", "red_flag"),
+        ("my legs went numb and i cant stand", "red_flag"),
+        ("watched a show tonight and now i want to end it all", "crisis"),
+        ("i want to die and my doctor says i need more pt", "crisis"),
+        ("quiero morirme y el doctor dice que necesito mas terapia", "crisis"),
+    ],
+)
+def test_plain_crises_and_emergencies_still_alarm(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the ulcer on my heel is getting bigger and now it smells",
+        "the wound on my foot looks deeper than last week",
+        "i get winded on the stairs since this morning and my chest hurts",
+    ],
+)
+def test_a_growing_wound_and_breathlessness_still_alarm(text):
+    assert classify(text) == "red_flag"
