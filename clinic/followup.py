@@ -27,6 +27,10 @@ stationary bike ok" after aerobic exercise, "what r chair squats" after
 strengthening) continues it even when it does not look like a follow-up and the
 intent classifier called it out of scope, unless the gate finds it far from
 nerve pain or PT ("what causes warts" after the causes of nerve pain).
+
+A follow-up-looking message that is not confident enough to be answered alone
+but whose own ranking is sure of another topic (SWITCH_TOPIC) gets that topic:
+"how much should it hurt?" after strengthening is a new question in few words.
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ SELF_CONTAINED = 0.95
 # out-of-scope dev messages (docs/evaluation.md).
 ON_TOPIC = 0.5
 ON_TOPIC_RELEVANCE = 0.2
+# A follow-up-looking message whose own ranking is this sure of another topic
+# is about that topic (dev halves of tests/eval/followups_*, docs/evaluation.md).
+SWITCH_TOPIC = 0.9
 # Words that announce a change of subject.
 NEW_SUBJECT = re.compile(
     r"\b(?:unrelated|random (?:q|question)|off[- ]topic|different (?:q|question)|"
@@ -122,7 +129,8 @@ def followup_topic(
     decision: FaqDecision,
     previous: str | None,
 ) -> str | None:
-    """The earlier topic if this message is a follow-up on it, else None."""
+    """The topic to answer in context: the earlier one if this message is a
+    follow-up on it, another one its own ranking is sure of, else None."""
     if not previous:
         return None
     intent = (parse.get("intent") or {}).get("name")
@@ -155,4 +163,11 @@ def followup_topic(
         brief = len(words_of(text)) <= BRIEF
         if stands_alone and not ((points_back(text) or brief) and close):
             return None
+    if decision.topic is None and decision.ranking:
+        # Not confident enough to answer alone, yet sure of another topic: a
+        # new question in few words ("how much should it hurt?" after
+        # strengthening), not a follow-up.
+        leader, score = decision.ranking[0]
+        if leader != previous and score >= SWITCH_TOPIC:
+            return leader
     return previous

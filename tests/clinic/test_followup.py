@@ -164,3 +164,19 @@ def test_only_a_brief_near_message_on_the_earlier_topic_continues_it(
 ):
     decision = FaqDecision(None, [], [], relevance=relevance)
     assert followup_topic(with_topics(text, [top]), decision, previous) is None
+
+
+def test_a_brief_question_sure_of_another_topic_switches_to_it():
+    # not confident enough to answer alone (the gate doubted it), yet its own
+    # ranking is sure: a new question in few words, not a follow-up
+    ranking = [("should_exercise_hurt", 0.95), ("strengthening", 0.01)]
+    decision = FaqDecision(None, ranking, [], relevance=0.4)
+    got = followup_topic(parse("how much should it hurt?"), decision, "strengthening")
+    assert got == "should_exercise_hurt"
+
+
+def test_a_less_sure_other_topic_leaves_the_follow_up_on_the_earlier_one():
+    ranking = [("care_team", 0.55), ("pt_alone_or_combined", 0.1)]
+    decision = FaqDecision(None, ranking, [], relevance=0.2)
+    got = followup_topic(parse("like who else?"), decision, "pt_alone_or_combined")
+    assert got == "pt_alone_or_combined"
