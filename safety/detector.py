@@ -166,7 +166,8 @@ def _new_clause(between: Any) -> bool:
 
 
 def _names_subject_only(findings: list[Finding], text: str) -> bool:
-    """A crisis named only by a word for the subject ("a podcast on suicide")."""
+    """A crisis named only by a word for the subject ("a podcast on suicide").
+    `text` is already normalised (SafetyRules.analyse)."""
     return (
         bool(findings)
         and all(
@@ -174,7 +175,7 @@ def _names_subject_only(findings: list[Finding], text: str) -> bool:
             and all(e.lower() in SUBJECT_WORDS for e in f.evidence)
             for f in findings
         )
-        and not STATE_BEFORE_SUBJECT.search(_normalise(text))
+        and not STATE_BEFORE_SUBJECT.search(text)
     )
 
 
@@ -198,12 +199,11 @@ class Analysis:
     question: bool = False
 
     corroborated: bool = False
+    subject_only: bool = False
 
     @property
     def category(self) -> str | None:
         return self.findings[0].category if self.findings else None
-
-    subject_only: bool = False
 
     @property
     def chronic(self) -> bool:
