@@ -15,7 +15,8 @@ what a score means (config.yml: `net_threshold_en`, `net_threshold_es`), and in
 English the rules may veto it for a denial, a question or a framed clause.
 
 Measured by 5-fold cross-validation on the writers' examples (docs/safety.md).
-The parse result carries `alarm_net`: {"language", "score", "category"}.
+The parse result carries `alarm_net`: {"language", "score", "category", "whole",
+"segment"}: score is the higher of the whole message's and its best sentence's.
 """
 
 from __future__ import annotations
@@ -211,18 +212,29 @@ class LanguageNet:
 
     def score(self, text: str) -> Tuple[float, Optional[str]]:
         """(alarm probability, most likely alarm category) of the best part."""
+        scores = self.scores(text)
+        return max(scores["whole"], scores["segment"]), scores["category"]
+
+    def scores(self, text: str) -> Dict[str, Any]:
+        """The whole message's alarm probability, its best sentence's (0 when
+        it is scored whole only) and the most likely category of the best."""
         assert self.model is not None
         parts = segments(text)
         probabilities = self.model.predict_proba(self._inputs(parts))
         classes = list(self.model.classes_)
         none = classes.index(NONE)
         alarms = [classes.index(a) for a in ALARM_CATEGORIES if a in classes]
-        best, category = 0.0, None
+        best, category, by_part = -1.0, None, []
         for row in probabilities:
             score = float(1.0 - row[none])
+            by_part.append(score)
             if score > best:
                 best, category = score, classes[max(alarms, key=lambda i: row[i])]
-        return round(best, 4), category
+        return {
+            "whole": round(by_part[0], 4),
+            "segment": round(max(by_part[1:], default=0.0), 4),
+            "category": category,
+        }
 
 
 @DefaultV1Recipe.register(
@@ -312,10 +324,11 @@ class AlarmNet(GraphComponent):
             net = self.nets.get(language) or self.nets.get(ENGLISH)
             if net is None:
                 continue
-            score, category = net.score(text[:5000])
+            scores = net.scores(text[:5000])
+            score = max(scores["whole"], scores["segment"])
             message.set(
                 "alarm_net",
-                {"language": language, "score": score, "category": category},
+                {"language": language, "score": score, **scores},
                 add_to_output=True,
             )
         return messages

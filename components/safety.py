@@ -52,6 +52,14 @@ class SafetyDetector(GraphComponent):
             # (docs/safety.md).
             "net_threshold_en": 0.85,
             "net_threshold_es": 0.6,
+            # A long message is also scored sentence by sentence. In Spanish a
+            # sentence read alone fires too easily ("ya llevo 5 meses asi"), so
+            # the best sentence alone must reach this, or reach the language's
+            # threshold while the whole message scores at least the support.
+            # Chosen on long messages the net never saw (docs/safety.md,
+            # "Eighth session"); English keeps one threshold for both.
+            "net_segment_threshold_es": 0.9,
+            "net_segment_support_es": 0.2,
             # In Spanish the net is the first line (the rules know only a few
             # Spanish phrases), so a framed or denied message is vetoed only
             # below this score: "hace 5 anos ... un plan para suicidarme".
@@ -194,7 +202,7 @@ class SafetyDetector(GraphComponent):
         threshold = self.config.get(key, self.config["net_threshold_en"])
         if net.get("category") not in ALARM_CATEGORIES:
             return None
-        if (net.get("score") or 0.0) < threshold:
+        if not self._net_fires(net, language, threshold):
             return None
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
@@ -211,6 +219,17 @@ class SafetyDetector(GraphComponent):
         if vetoes and net["score"] < ceiling:
             return None
         return net
+
+    def _net_fires(self, net: Dict[str, Any], language: str, threshold: float) -> bool:
+        """Is the net's score an alarm, before any veto?"""
+        score = net.get("score") or 0.0
+        whole = net.get("whole", score)
+        segment = net.get("segment", score)
+        if whole >= threshold:
+            return True
+        alone = self.config.get(f"net_segment_threshold_{language}", threshold)
+        support = self.config.get(f"net_segment_support_{language}", 0.0)
+        return segment >= alone or (segment >= threshold and whole >= support)
 
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
         """Does the net doubt a rules alarm: one the rules saw framed (English

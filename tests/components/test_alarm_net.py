@@ -189,6 +189,48 @@ def test_a_spanish_denial_vetoes_an_unsure_net_alarm():
     assert _net_alarm("no tengo fiebre ni la entrepierna dormida", net) is None
 
 
+STORY_ES = (
+    "Buenos dias, queria preguntar si en la clinica tienen dentista tambien. Tengo "
+    "una muela que me tienen que sacar y donde yo iba ya no aceptan mi plan. Que "
+    "horario tienen los sabados? Y aceptan Medicaid para adultos?"
+)
+
+
+def _spanish_net(whole, segment):
+    score = max(whole, segment)
+    return {"language": "es", "score": score, "category": "crisis", "whole": whole}
+
+
+@pytest.mark.parametrize(
+    "whole, segment, fires",
+    [
+        (0.01, 0.76, False),  # one sentence read alone, nothing in the whole
+        (0.01, 0.95, True),  # a sentence sure enough on its own
+        (0.3, 0.7, True),  # a sentence the whole message supports
+        (0.65, 0.1, True),  # the whole message
+    ],
+)
+def test_a_spanish_sentence_alone_needs_more_than_the_whole(whole, segment, fires):
+    net = {**_spanish_net(whole, segment), "segment": segment}
+    assert (_net_alarm(STORY_ES, net) is not None) is fires
+
+
+def test_english_scores_sentences_and_the_whole_alike():
+    net = {
+        "language": "en",
+        "score": 0.9,
+        "category": "red_flag",
+        "whole": 0.01,
+        "segment": 0.9,
+    }
+    text = (
+        "I have been doing the nerve glides every morning and the ice helps a lot "
+        "with the burning in my feet. My face started drooping on one side an hour "
+        "ago."
+    )
+    assert _net_alarm(text, net) == net
+
+
 def _net_doubts(text, score):
     detector = SafetyDetector({})
     net = {"language": "en", "score": score, "category": "none"}
