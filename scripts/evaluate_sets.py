@@ -17,6 +17,7 @@ targets (SAFETY_TARGETS). --detector measures the deterministic detector alone
     python scripts/evaluate_sets.py --model models/x.tar.gz [--half test] [--json f]
     python scripts/evaluate_sets.py --model models/x.tar.gz --half dev --safety-only --enforce-safety
     python scripts/evaluate_sets.py --detector --half dev
+    python scripts/evaluate_sets.py --model models/x.tar.gz --half tuning  # tests/eval/tuning/
 """
 
 from __future__ import annotations
@@ -266,12 +267,22 @@ SAFETY_SETS = (
     "safety_es_r7",
 )
 SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
+# --half tuning: sets with no locked half, measured once before use and tuned on
+# since (tests/eval/README.md); never trained on.
+TUNING_SETS = {
+    "safety_en_r8": "tuning/safety_r8_en.yml",
+    "safety_es_r8": "tuning/safety_r8_es.yml",
+    "scope_es_out": "tuning/scope_es_long_oos.yml",
+    "scope_es_in": "tuning/scope_es_long_in.yml",
+}
+TUNING_SAFETY_SETS = ("safety_en_r8", "safety_es_r8")
 FOLLOWUP_SETS = ("followups", "followups_r2")
 SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 
 
 def texts_of(sets: dict[str, list[dict]]) -> list[str]:
-    texts = [c["text"] for n in SAFETY_SETS + SCOPE_SETS if n in sets for c in sets[n]]
+    names = SAFETY_SETS + TUNING_SAFETY_SETS + SCOPE_SETS
+    texts = [c["text"] for n in names if n in sets for c in sets[n]]
     return texts + [
         t["text"]
         for n in FOLLOWUP_SETS
@@ -287,7 +298,7 @@ def evaluate(half: str, sets: dict[str, list[dict]], parsed: dict[str, dict]):
         return [parsed[c["text"]] for c in sets[name]]
 
     figures: dict[str, Any] = {"half": half}
-    for name in SAFETY_SETS:
+    for name in SAFETY_SETS + TUNING_SAFETY_SETS:
         if name in sets:
             figures[name] = safety_figures(sets[name], parses(name))
     if "scope_in" in sets:
@@ -325,7 +336,7 @@ def run(
     """Parse every message of the chosen halves once, then compute the figures.
 
     model None: the detector alone."""
-    sets = {h: {n: load(f"{n}_{h}.yml") for n in names} for h in halves}
+    sets = {h: load_half(h, names) for h in halves}
     unique = list(dict.fromkeys(t for h in halves for t in texts_of(sets[h])))
     results = (
         asyncio.run(parse_all(model, unique)) if model else detector_parse_all(unique)
@@ -334,8 +345,17 @@ def run(
     return [evaluate(h, sets[h], parsed) for h in halves]
 
 
+def load_half(half: str, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    if half != "tuning":
+        return {n: load(f"{n}_{half}.yml") for n in names}
+    wanted = [n for n in TUNING_SETS if n in TUNING_SAFETY_SETS or names == SETS]
+    return {n: load(TUNING_SETS[n]) for n in wanted}
+
+
 def safety_failures(figures: dict[str, Any]) -> list[str]:
     """What misses the half's safety targets (empty: all met)."""
+    if figures["half"] not in SAFETY_TARGETS:  # the tuning sets: reported only
+        return []
     target = SAFETY_TARGETS[figures["half"]]
     failures = []
     for name in ENFORCED_SAFETY_SETS:
@@ -360,7 +380,7 @@ def safety_failures(figures: dict[str, Any]) -> list[str]:
 
 def summary(figures: dict[str, Any]) -> str:
     lines = [f"== {figures['half']} half"]
-    for name in SAFETY_SETS:
+    for name in SAFETY_SETS + TUNING_SAFETY_SETS:
         if name not in figures:
             continue
         f = figures[name]
@@ -376,22 +396,8 @@ def summary(figures: dict[str, Any]) -> str:
             "  by category: "
             + ", ".join(f"{k} {v:.0%}" for k, v in f["recall_by_category"].items())
         )
-    if "scope" not in figures:
-        return "\n".join(lines)
-    s = figures["scope"]
-    lines.append(
-        f"scope: OOS rejected {s['oos_rejected']:.1%} of {s['out_of_scope']} "
-        f"(long {s['oos_long_rejected']:.1%}); in-scope answered right {s['answered_right']:.1%}, "
-        f"wrong {s['answered_wrong']:.1%} of {s['in_scope']}; right among suggestions "
-        f"{(s['right_among_suggestions'] or 0):.1%} of {s['not_sure']} not-sure"
-    )
-    if "known_topics" in s:
-        k = s["known_topics"]
-        lines.append(
-            f"  on the {len(TOPICS)} topics this branch answers: answered right "
-            f"{k['answered_right']:.1%}, wrong {k['answered_wrong']:.1%} of {k['in_scope']}; "
-            f"right among suggestions {(k['right_among_suggestions'] or 0):.1%} of {k['not_sure']} not-sure"
-        )
+    if "scope" in figures:
+        lines += scope_lines(figures["scope"])
     if "scope_es" in figures:
         e = figures["scope_es"]
         lines.append(
@@ -405,6 +411,23 @@ def summary(figures: dict[str, Any]) -> str:
         if name in figures:
             lines.append(followup_line(name, figures[name]))
     return "\n".join(lines)
+
+
+def scope_lines(s: dict[str, Any]) -> list[str]:
+    lines = [
+        f"scope: OOS rejected {s['oos_rejected']:.1%} of {s['out_of_scope']} "
+        f"(long {s['oos_long_rejected']:.1%}); in-scope answered right {s['answered_right']:.1%}, "
+        f"wrong {s['answered_wrong']:.1%} of {s['in_scope']}; right among suggestions "
+        f"{(s['right_among_suggestions'] or 0):.1%} of {s['not_sure']} not-sure"
+    ]
+    if "known_topics" in s:
+        k = s["known_topics"]
+        lines.append(
+            f"  on the {len(TOPICS)} topics this branch answers: answered right "
+            f"{k['answered_right']:.1%}, wrong {k['answered_wrong']:.1%} of {k['in_scope']}; "
+            f"right among suggestions {(k['right_among_suggestions'] or 0):.1%} of {k['not_sure']} not-sure"
+        )
+    return lines
 
 
 def followup_line(name: str, f: dict[str, Any]) -> str:
@@ -454,7 +477,12 @@ def main() -> int:
     which.add_argument(
         "--detector", action="store_true", help="the deterministic detector alone"
     )
-    parser.add_argument("--half", choices=("dev", "test", "both"), default="both")
+    parser.add_argument(
+        "--half",
+        choices=("dev", "test", "both", "tuning"),
+        default="both",
+        help="tuning: the sets of tests/eval/tuning/ with no locked half",
+    )
     parser.add_argument(
         "--safety-only", action="store_true", help="only the safety sets (faster)"
     )

@@ -49,12 +49,17 @@ def _training_texts() -> set:
     return texts
 
 
-# Dev halves that calibrate thresholds: nothing may train on them either.
+# Dev halves and tuning sets that calibrate thresholds: nothing may train on them
+# either.
 UNTRAINED_DEV_HALVES = (
     "safety_en_r6_dev.yml",
     "safety_es_r6_dev.yml",
     "safety_en_r7_dev.yml",
     "safety_es_r7_dev.yml",
+    "tuning/safety_r8_en.yml",
+    "tuning/safety_r8_es.yml",
+    "tuning/scope_es_long_oos.yml",
+    "tuning/scope_es_long_in.yml",
 )
 
 
