@@ -210,11 +210,6 @@ class LanguageNet:
         ).fit(self._inputs(texts, keep=True), labels)
         return self
 
-    def score(self, text: str) -> Tuple[float, Optional[str]]:
-        """(alarm probability, most likely alarm category) of the best part."""
-        scores = self.scores(text)
-        return max(scores["whole"], scores["segment"]), scores["category"]
-
     def scores(self, text: str) -> Dict[str, Any]:
         """The whole message's alarm probability, its best sentence's (0 when
         it is scored whole only) and the most likely category of the best."""
