@@ -348,7 +348,8 @@ def run(
 def load_half(half: str, names: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
     if half != "tuning":
         return {n: load(f"{n}_{half}.yml") for n in names}
-    wanted = [n for n in TUNING_SETS if n in TUNING_SAFETY_SETS or names == SETS]
+    safety_only = names == SAFETY_SETS  # --safety-only, --detector
+    wanted = TUNING_SAFETY_SETS if safety_only else tuple(TUNING_SETS)
     return {n: load(TUNING_SETS[n]) for n in wanted}
 
 

@@ -196,11 +196,6 @@ STORY_ES = (
 )
 
 
-def _spanish_net(whole, segment):
-    score = max(whole, segment)
-    return {"language": "es", "score": score, "category": "crisis", "whole": whole}
-
-
 @pytest.mark.parametrize(
     "whole, segment, fires",
     [
@@ -211,7 +206,13 @@ def _spanish_net(whole, segment):
     ],
 )
 def test_a_spanish_sentence_alone_needs_more_than_the_whole(whole, segment, fires):
-    net = {**_spanish_net(whole, segment), "segment": segment}
+    net = {
+        "language": "es",
+        "score": max(whole, segment),
+        "category": "crisis",
+        "whole": whole,
+        "segment": segment,
+    }
     assert (_net_alarm(STORY_ES, net) is not None) is fires
 
 
