@@ -272,10 +272,17 @@ SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 TUNING_SETS = {
     "safety_en_r8": "tuning/safety_r8_en.yml",
     "safety_es_r8": "tuning/safety_r8_es.yml",
+    "safety_en_r9": "tuning/safety_r9_en.yml",
+    "safety_es_r9": "tuning/safety_r9_es.yml",
     "scope_es_out": "tuning/scope_es_long_oos.yml",
     "scope_es_in": "tuning/scope_es_long_in.yml",
 }
-TUNING_SAFETY_SETS = ("safety_en_r8", "safety_es_r8")
+TUNING_SAFETY_SETS = (
+    "safety_en_r8",
+    "safety_es_r8",
+    "safety_en_r9",
+    "safety_es_r9",
+)
 FOLLOWUP_SETS = ("followups", "followups_r2")
 SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 

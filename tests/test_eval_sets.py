@@ -58,6 +58,8 @@ UNTRAINED_DEV_HALVES = (
     "safety_es_r7_dev.yml",
     "tuning/safety_r8_en.yml",
     "tuning/safety_r8_es.yml",
+    "tuning/safety_r9_en.yml",
+    "tuning/safety_r9_es.yml",
     "tuning/scope_es_long_oos.yml",
     "tuning/scope_es_long_in.yml",
 )
