@@ -54,11 +54,12 @@ class SafetyDetector(GraphComponent):
             "net_threshold_es": 0.6,
             # A long message is also scored sentence by sentence. In Spanish a
             # sentence read alone fires too easily ("ya llevo 5 meses asi"), so
-            # the best sentence alone must reach this, or reach the language's
+            # the best sentence alone must reach this, or reach the supported
             # threshold while the whole message scores at least the support.
-            # Chosen on long messages the net never saw (docs/safety.md,
-            # "Eighth session"); English keeps one threshold for both.
-            "net_segment_threshold_es": 0.9,
+            # Chosen on messages the net never saw (docs/safety.md, "Eighth
+            # session", "Ninth session"); English keeps one threshold for all.
+            "net_segment_threshold_es": 0.97,
+            "net_segment_supported_es": 0.7,
             "net_segment_support_es": 0.2,
             # In Spanish the net is the first line (the rules know only a few
             # Spanish phrases), so a framed or denied message is vetoed only
@@ -228,8 +229,9 @@ class SafetyDetector(GraphComponent):
         if whole >= threshold:
             return True
         alone = self.config.get(f"net_segment_threshold_{language}", threshold)
+        supported = self.config.get(f"net_segment_supported_{language}", threshold)
         support = self.config.get(f"net_segment_support_{language}", 0.0)
-        return segment >= alone or (segment >= threshold and whole >= support)
+        return segment >= alone or (segment >= supported and whole >= support)
 
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
         """Does the net doubt a rules alarm: one the rules saw framed (English
