@@ -277,12 +277,7 @@ TUNING_SETS = {
     "scope_es_out": "tuning/scope_es_long_oos.yml",
     "scope_es_in": "tuning/scope_es_long_in.yml",
 }
-TUNING_SAFETY_SETS = (
-    "safety_en_r8",
-    "safety_es_r8",
-    "safety_en_r9",
-    "safety_es_r9",
-)
+TUNING_SAFETY_SETS = tuple(n for n in TUNING_SETS if n.startswith("safety_"))
 FOLLOWUP_SETS = ("followups", "followups_r2")
 SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 

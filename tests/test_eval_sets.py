@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts.evaluate_sets import TUNING_SETS
+
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "eval"
 LOCKED = dict(
@@ -56,12 +58,7 @@ UNTRAINED_DEV_HALVES = (
     "safety_es_r6_dev.yml",
     "safety_en_r7_dev.yml",
     "safety_es_r7_dev.yml",
-    "tuning/safety_r8_en.yml",
-    "tuning/safety_r8_es.yml",
-    "tuning/safety_r9_en.yml",
-    "tuning/safety_r9_es.yml",
-    "tuning/scope_es_long_oos.yml",
-    "tuning/scope_es_long_in.yml",
+    *TUNING_SETS.values(),
 )
 
 

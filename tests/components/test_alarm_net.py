@@ -200,7 +200,7 @@ STORY_ES = (
     "whole, segment, fires",
     [
         (0.01, 0.76, False),  # one sentence read alone, nothing in the whole
-        (0.01, 0.95, False),  # "Estoy harto." read alone (ninth session)
+        (0.01, 0.95, False),  # "La verdad ya no sé si esto sirve." (ninth session)
         (0.01, 0.98, True),  # a sentence sure enough on its own
         (0.3, 0.65, False),  # supported, but the sentence is unsure
         (0.3, 0.7, True),  # a sentence the whole message supports
