@@ -26,6 +26,8 @@ from pathlib import Path
 import aiohttp
 
 from tests.support.live import LiveAssistant, base_env
+from tests.support.load import CONVERSATIONS as SOAK_CONVERSATIONS
+from tests.support.load import rss_mb, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,11 @@ RECIPES = {
 }
 LEVELS = {1: 60, 10: 20, 50: 8}  # concurrent conversations: messages each
 LEVEL_TIME_LIMIT = 180.0
+# The soak (our recipe): the Rasa server's resident memory may grow less than
+# SOAK_GROWTH_LIMIT over SOAK_SECONDS of mixed load after SOAK_WARM_UP seconds.
+SOAK_WARM_UP = 20.0
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "90"))
+SOAK_GROWTH_LIMIT = 0.10
 CONVERSATION = [
     "hi",
     "how long does physical therapy take to work?",
@@ -148,11 +155,47 @@ def serve_and_measure(recipe: str, model: str, workdir: Path) -> dict:
                 load_level(url, concurrency, count, recipe)
             )
             print(f"  {recipe} x{concurrency}: {figures['levels'][concurrency]}")
+        if recipe == "ours":
+            figures["soak"] = soak(url, live.rasa.pid)
+            print(f"  {recipe} soak: {figures['soak']}")
         figures["rasa_peak_rss_mb"] = peak_rss_mb(live.rasa.pid)
         figures["actions_peak_rss_mb"] = peak_rss_mb(live.actions.pid)
     finally:
         live.stop()
     return figures
+
+
+def soak(url: str, rasa_pid: int) -> dict:
+    """Mixed load for SOAK_SECONDS after a warm-up: errors and memory growth."""
+    run_load(url, SOAK_WARM_UP)
+    before = rss_mb(rasa_pid)
+    stats = run_load(url, SOAK_SECONDS)
+    after = rss_mb(rasa_pid)
+    latencies = sorted(stats["latency"])
+    return {
+        "seconds": SOAK_SECONDS,
+        "conversations": SOAK_CONVERSATIONS,
+        "messages": len(latencies),
+        "errors": len(stats["errors"]),
+        "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000 if latencies else nan,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+        "growth": (after - before) / before,
+    }
+
+
+def soak_failures(results: dict) -> list[str]:
+    s = results.get("ours", {}).get("soak")
+    if not s:
+        return []
+    failures = []
+    if s["errors"]:
+        failures.append(f"soak: {s['errors']} errors of {s['messages']} messages")
+    if s["growth"] >= SOAK_GROWTH_LIMIT:
+        failures.append(
+            f"soak: Rasa RSS grew {s['growth']:+.1%} (limit {SOAK_GROWTH_LIMIT:.0%})"
+        )
+    return failures
 
 
 def ratio(a: float, b: float) -> str:
@@ -194,6 +237,16 @@ def write_table(results: dict, path: Path) -> None:
             f"| Errors at {level} | {o['errors']} of {o['requests']} | "
             f"{d['errors']} of {d['requests']} | |"
         )
+    s = ours.get("soak")
+    if s:
+        lines += [
+            "",
+            f"Soak (ours): {s['messages']} messages in {s['seconds']:.0f} s over "
+            f"{s['conversations']} conversations, {s['errors']} errors, p95 "
+            f"{s['p95_ms']:.0f} ms, Rasa RSS {s['rss_before_mb']:.0f} -> "
+            f"{s['rss_after_mb']:.0f} MB ({s['growth']:+.1%}; limit "
+            f"{SOAK_GROWTH_LIMIT:.0%}).",
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -255,7 +308,10 @@ def main() -> int:
         write_table(results, RESULTS / "bench.md")
         plot(results, RESULTS / "bench.png")
         print((RESULTS / "bench.md").read_text())
-    return 0
+    failures = soak_failures(results)
+    for line in failures:
+        print(f"BELOW TARGET: {line}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
