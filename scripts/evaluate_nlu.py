@@ -60,10 +60,17 @@ def predicted_label(parse: dict[str, Any], settings: Any) -> tuple[str, bool]:
     return (f"faq/{top}" if top else "faq"), decision.confident
 
 
+# Loaded models by path: the evaluations of `make eval-heldout` share one load
+# (scripts/eval_heldout.py).
+_AGENTS: dict[str, Any] = {}
+
+
 async def parse_all(model: str, texts: list[str]) -> list[dict[str, Any]]:
     from rasa.core.agent import load_agent
 
-    agent = await load_agent(model_path=model)
+    if model not in _AGENTS:
+        _AGENTS[model] = await load_agent(model_path=model)
+    agent = _AGENTS[model]
     return [await agent.parse_message(t) for t in texts]
 
 
