@@ -305,7 +305,11 @@ def main() -> int:
             )
     both = {"ours", "default"} <= set(results)
     # A one-recipe run keeps bench.json (the side-by-side figures) as it was.
-    name = "bench.json" if both else f"bench-ours-{time.strftime('%Y-%m-%d')}.json"
+    name = (
+        "bench.json"
+        if both
+        else f"bench-{'-'.join(args.recipes)}-{time.strftime('%Y-%m-%d')}.json"
+    )
     (RESULTS / name).write_text(json.dumps(results, indent=2, default=str))
     print(f"figures: {RESULTS / name}")
     if both:
