@@ -172,10 +172,10 @@ def gate(tmp_path_factory):
     return ScopeGate.load(config, storage, resource, None)
 
 
-def message(text: str, intent: str = "faq"):
+def message(text: str, intent: str = "faq", confidence: float = 0.9):
     from rasa.shared.nlu.training_data.message import Message
 
-    guess = {"name": intent, "confidence": 0.9}
+    guess = {"name": intent, "confidence": confidence}
     return Message(data={"text": text, "intent": guess, "intent_ranking": [guess]})
 
 
@@ -208,6 +208,15 @@ def test_other_intents_and_alarms_are_left_alone(gate, intent):
     gate.process([alarm])
     assert alarm.get("intent")["name"] == intent
     assert "scope" in alarm.as_dict()
+
+
+@pytest.mark.parametrize("intent", ["greet", "goodbye", "help"])
+def test_small_talk_the_classifier_doubts_is_routed_by_subject(gate, intent):
+    doubted = message("what is nerve pain", intent=intent, confidence=0.45)
+    sure = message("what is nerve pain", intent=intent, confidence=0.55)
+    gate.process([doubted, sure])
+    assert doubted.get("intent")["name"] == "faq"
+    assert sure.get("intent")["name"] == intent
 
 
 def test_button_payloads_are_not_scored(gate):
