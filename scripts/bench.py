@@ -75,13 +75,6 @@ def train(recipe: str, out: Path) -> dict[str, float]:
     }
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def ask(session: aiohttp.ClientSession, url: str, sender: str, text: str):
     start = time.perf_counter()
     async with session.post(url, json={"sender": sender, "message": text}) as r:
@@ -158,8 +151,8 @@ def serve_and_measure(recipe: str, model: str, workdir: Path) -> dict:
         if recipe == "ours":
             figures["soak"] = soak(url, live.rasa.pid)
             print(f"  {recipe} soak: {figures['soak']}")
-        figures["rasa_peak_rss_mb"] = peak_rss_mb(live.rasa.pid)
-        figures["actions_peak_rss_mb"] = peak_rss_mb(live.actions.pid)
+        figures["rasa_peak_rss_mb"] = rss_mb(live.rasa.pid, "VmHWM")
+        figures["actions_peak_rss_mb"] = rss_mb(live.actions.pid, "VmHWM")
     finally:
         live.stop()
     return figures
