@@ -47,10 +47,11 @@ class SafetyDetector(GraphComponent):
             # A classifier alarm this sure raises the alarm unless vetoed.
             "alarm_threshold": 0.9,
             # An AlarmNet score this high raises the alarm unless the rules
-            # veto it. English chosen by cross-validation; Spanish on the
-            # sixth-round dev half, which the net never trained on
-            # (docs/safety.md).
-            "net_threshold_en": 0.85,
+            # veto it. English on the seventh-round dev half and the eighth
+            # and ninth rounds' calibration sets (0.85 before: five crises
+            # more for two false alarms more); Spanish on the sixth-round dev
+            # half. The net never trained on any of them (docs/safety.md).
+            "net_threshold_en": 0.75,
             "net_threshold_es": 0.6,
             # A long message is also scored sentence by sentence. In Spanish a
             # sentence read alone fires too easily ("ya llevo 5 meses asi"), so
@@ -205,6 +206,8 @@ class SafetyDetector(GraphComponent):
             return None
         if not self._net_fires(net, language, threshold):
             return None
+        if net["category"] in CRISIS_KINDS and analysis.resolved:
+            return None  # "hubo semanas q no queria vivir ... eso ya paso"
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
@@ -236,6 +239,7 @@ class SafetyDetector(GraphComponent):
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
         """Does the net doubt a rules alarm: one the rules saw framed (English
         net), or a crisis named only by a word for the subject (either net)?
+        A crisis in a message that says it is over is always doubted.
 
         Not when the only frame is a question and every sign of the alarm is
         stated apart from it ("my face is droopy on that side, anyway does
@@ -243,6 +247,8 @@ class SafetyDetector(GraphComponent):
         question. One sign inside the question is not a report ("what fever
         number is worth calling about? my pt said to watch for infection")."""
         net = message.get("alarm_net") or {}
+        if analysis.resolved and analysis.category in CRISIS_KINDS:
+            return True  # a dark time the message says is over: a hint
         if (
             analysis.subject_only
             and net.get("score") is not None

@@ -200,6 +200,9 @@ class Analysis:
 
     corroborated: bool = False
     subject_only: bool = False
+    # The message says a dark time is over ("ya no pienso asi", "things do get
+    # better") and nothing puts it back in the present ("again", "tonight").
+    resolved: bool = False
 
     @property
     def category(self) -> str | None:
@@ -366,6 +369,9 @@ class SafetyRules:
                 "present_report",
                 "history",
                 "again",
+                "retrospective",
+                "resolved",
+                "recurred",
                 "reported",
                 "quote_cue",
                 "question_start",
@@ -479,10 +485,16 @@ class SafetyRules:
                 for i in range(c_start, c_end):
                     framed[i].add("history")
 
+    def _dates_the_one_before(self, text: str) -> bool:
+        """ "That was 3 years ago", "eso fue hace tres anos": the sentence
+        dates the one before it."""
+        return bool(self._find("retrospective", text) and self._find("history", text))
+
     def _frames(self, doc: Doc, sentences: list[tuple[int, int]]) -> list[set[str]]:
         """Per token: the frames (informational, history, reported) covering it."""
         framed: list[set[str]] = [set() for _ in doc]
         previous_framed = False
+        previous: tuple[int, int] | None = None
         for start, end in sentences:
             text = doc[start:end].text
             clauses = self._clauses(doc, start, end)
@@ -506,6 +518,10 @@ class SafetyRules:
             previous_framed = "informational" in framed[end - 1]
             if not self._find("again", text):
                 self._frame_history(doc, framed, clauses)
+                if previous and self._dates_the_one_before(text):
+                    for i in range(*previous):  # "...wanted to die. that was 2019."
+                        framed[i].add("history")
+            previous = (start, end)
             found = self._find("reported", text)
             if found:
                 at = self._token_at(doc, start, found.start())
@@ -703,6 +719,8 @@ class SafetyRules:
             question=self._is_question(text),
             corroborated=any(m.concept not in self.not_corroborating for m in present),
             subject_only=_names_subject_only(findings, text),
+            resolved=bool(self._find("resolved", text))
+            and not self._find("recurred", text),
         )
 
     # The former API, kept for tools and tests.

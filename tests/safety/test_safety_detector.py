@@ -725,3 +725,107 @@ def test_plain_crises_and_emergencies_still_alarm(text, category):
 )
 def test_a_growing_wound_and_breathlessness_still_alarm(text):
     assert classify(text) == "red_flag"
+
+
+# Eleventh session: a dark time the message says is over, in our own words.
+RESOLVED = [
+    (
+        "hace unos años pensaba en quitarme la vida, pero eso ya paso y hoy estoy"
+        " bien. tienen citas el sabado?",
+        "es",
+    ),
+    ("antes queria morirme cada noche. ya no pienso asi, ahora camino diario", "es"),
+    ("back in 2019 i wished i wouldn't wake up. things got better. do you do dry needling?", "en"),
+    ("i had dark thoughts after the fusion but i don't feel that way anymore", "en"),
+]  # fmt: skip
+
+
+def _net(text, score, language, category="crisis"):
+    message = _message(text, "faq", 0.5)
+    message.set(
+        "alarm_net",
+        {
+            "language": language,
+            "score": score,
+            "whole": score,
+            "segment": 0.0,
+            "category": category,
+        },
+    )
+    return message
+
+
+@pytest.mark.parametrize("text, language", RESOLVED)
+def test_a_crisis_the_message_says_is_over_does_not_alarm(text, language):
+    message = _net(text, 0.99, language)
+    _detector().process([message])
+    assert message.get("intent")["name"] not in ALARM_CATEGORIES
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("i got through it years ago but tonight i want to die again", "en"),
+        ("ya no pienso asi me decia, pero otra vez quiero quitarme la vida", "es"),
+        ("ya no quiero vivir, el dolor no para", "es"),
+        ("me quiero matar. no es broma. el dolor y todo lo demas, ya no", "es"),
+    ],
+)
+def test_a_dark_time_back_in_the_present_still_alarms(text, language):
+    message = _net(text, 0.99, language)
+    _detector().process([message])
+    assert message.get("intent")["name"] == "crisis"
+
+
+def test_a_sentence_that_dates_the_one_before_frames_it_as_history():
+    assert (
+        classify("i wanted to die every single day. that was 2018, now i hike") is None
+    )
+    assert classify("i wanted to die every single day") == "crisis"
+    # "that was" without a time in the past dates nothing
+    assert classify("i want to die. that was my first thought this morning") == "crisis"
+    assert classify("quiero morirme. eso fue lo primero que pense hoy") == "crisis"
+
+
+def _configured_detector():
+    """The SafetyDetector as config.yml sets it up."""
+    from pathlib import Path
+
+    import yaml
+
+    from components.safety import SafetyDetector
+
+    config_file = Path(__file__).resolve().parents[2] / "config.yml"
+    pipeline = yaml.safe_load(config_file.read_text(encoding="utf-8"))["pipeline"]
+    entry = next(c for c in pipeline if c["name"].endswith("SafetyDetector"))
+    config = {k: v for k, v in entry.items() if k != "name"}
+    return SafetyDetector({**SafetyDetector.get_default_config(), **config})
+
+
+@pytest.mark.parametrize(
+    "whole, segment, alarm",
+    [
+        (0.05, 0.92, False),  # one clause read alone, nothing around it
+        (0.05, 0.99, True),  # that clause alone is sure enough
+        (0.3, 0.9, True),  # the whole message supports it
+        (0.9, 0.0, True),  # the whole message alone
+    ],
+)
+def test_an_english_sentence_alone_needs_more_than_the_whole(whole, segment, alarm):
+    text = (
+        "my feet burn all day and the copay is forty dollars a visit, thinking of"
+        " stopping the sessions for a while, what do i need to do to cancel the rest"
+    )
+    message = _message(text, "faq", 0.5)
+    message.set(
+        "alarm_net",
+        {
+            "language": "en",
+            "score": max(whole, segment),
+            "whole": whole,
+            "segment": segment,
+            "category": "crisis",
+        },
+    )
+    _configured_detector().process([message])
+    assert (message.get("intent")["name"] == "crisis") is alarm
