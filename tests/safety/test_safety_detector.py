@@ -662,9 +662,7 @@ SUBJECT_ONLY = [
 
 
 def _crisis_net(text, score, language):
-    message = _message(text, "faq", 0.5)
-    message.set("alarm_net", {"language": language, "score": score, "category": "none"})
-    return message
+    return _net(text, score, language, category="none")
 
 
 @pytest.mark.parametrize("text, language", SUBJECT_ONLY)
@@ -740,18 +738,11 @@ RESOLVED = [
 ]  # fmt: skip
 
 
-def _net(text, score, language, category="crisis"):
+def _net(text, whole, language, category="crisis", segment=0.0):
+    """A message as the AlarmNet leaves it: whole-message and best-sentence scores."""
     message = _message(text, "faq", 0.5)
-    message.set(
-        "alarm_net",
-        {
-            "language": language,
-            "score": score,
-            "whole": score,
-            "segment": 0.0,
-            "category": category,
-        },
-    )
+    scores = {"whole": whole, "segment": segment, "score": max(whole, segment)}
+    message.set("alarm_net", {"language": language, "category": category, **scores})
     return message
 
 
@@ -816,16 +807,6 @@ def test_an_english_sentence_alone_needs_more_than_the_whole(whole, segment, ala
         "my feet burn all day and the copay is forty dollars a visit, thinking of"
         " stopping the sessions for a while, what do i need to do to cancel the rest"
     )
-    message = _message(text, "faq", 0.5)
-    message.set(
-        "alarm_net",
-        {
-            "language": "en",
-            "score": max(whole, segment),
-            "whole": whole,
-            "segment": segment,
-            "category": "crisis",
-        },
-    )
+    message = _net(text, whole, "en", segment=segment)
     _configured_detector().process([message])
     assert (message.get("intent")["name"] == "crisis") is alarm
