@@ -225,6 +225,7 @@ class ActionOutOfScope(InContextAction):
         # here (Rasa would add action buttons to the domain's, not replace them).
         topics = decision.suggestions or list(STARTER_TOPICS)
         language = tracker.get_slot(LANGUAGE_SLOT) or "en"
+        self.hint(dispatcher, tracker)  # "... eso ya paso. tienen citas?"
         dispatcher.utter_message(
             response="utter_out_of_scope", buttons=topic_buttons(topics, language)
         )

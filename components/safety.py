@@ -174,6 +174,8 @@ class SafetyDetector(GraphComponent):
             )
             return
         hint = analysis.category if doubted else analysis.hint
+        if hint is None and analysis.resolved:
+            hint = self._resolved_crisis(message)
         if (
             hint is None
             and name in SAFETY_INTENTS
@@ -200,14 +202,10 @@ class SafetyDetector(GraphComponent):
         says is years or months old, with no new onset ("numb for 3 years")."""
         net = message.get("alarm_net") or {}
         language = net.get("language") or "en"
-        key = f"net_threshold_{language}"
-        threshold = self.config.get(key, self.config["net_threshold_en"])
-        if net.get("category") not in ALARM_CATEGORIES:
-            return None
-        if not self._net_fires(net, language, threshold):
+        if not self._net_fires(net, language):
             return None
         if net["category"] in CRISIS_KINDS and analysis.resolved:
-            return None  # "hubo semanas q no queria vivir ... eso ya paso"
+            return None  # "hubo semanas q no queria vivir ... eso ya paso": a hint
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
@@ -224,8 +222,12 @@ class SafetyDetector(GraphComponent):
             return None
         return net
 
-    def _net_fires(self, net: Dict[str, Any], language: str, threshold: float) -> bool:
+    def _net_fires(self, net: Dict[str, Any], language: str) -> bool:
         """Is the net's score an alarm, before any veto?"""
+        if net.get("category") not in ALARM_CATEGORIES:
+            return False
+        key = f"net_threshold_{language}"
+        threshold = self.config.get(key, self.config["net_threshold_en"])
         score = net.get("score") or 0.0
         whole = net.get("whole", score)
         segment = net.get("segment", score)
@@ -235,6 +237,13 @@ class SafetyDetector(GraphComponent):
         supported = self.config.get(f"net_segment_supported_{language}", threshold)
         support = self.config.get(f"net_segment_support_{language}", 0.0)
         return segment >= alone or (segment >= supported and whole >= support)
+
+    def _resolved_crisis(self, message: Message) -> Optional[str]:
+        """The crisis the net read in a dark time the message says is over: the
+        reply still names the crisis line, in one line."""
+        net = message.get("alarm_net") or {}
+        fires = self._net_fires(net, net.get("language") or "en")
+        return net["category"] if fires and net["category"] in CRISIS_KINDS else None
 
     def _net_doubts(self, message: Message, analysis: Analysis) -> bool:
         """Does the net doubt a rules alarm: one the rules saw framed (English

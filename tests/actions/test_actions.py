@@ -357,6 +357,15 @@ def test_without_a_topic_out_of_scope_stays_out_of_scope(dispatcher, settings):
     assert responses(dispatcher) == ["utter_out_of_scope"]
 
 
+def test_an_out_of_scope_reply_names_the_crisis_line_first(dispatcher, settings):
+    # "antes queria morirme, eso ya paso. tienen citas el sabado?": a dark time
+    # that is over is no alarm (components/safety.py), but the hint stays
+    message = out_of_scope("eso ya paso. tienen citas el sabado?")
+    message["safety"] = {"categories": [], "hint": "crisis"}
+    run(ActionOutOfScope(settings), dispatcher, make_tracker(message, events=[SESSION]))
+    assert responses(dispatcher) == ["utter_safety_hint_crisis", "utter_out_of_scope"]
+
+
 def ranked_out_of_scope(text: str, topics: list[tuple[str, float]]) -> dict:
     parse = out_of_scope(text, relevance=0.2)
     parse["scope"]["topics"] = topics

@@ -751,6 +751,7 @@ def test_a_crisis_the_message_says_is_over_does_not_alarm(text, language):
     message = _net(text, 0.99, language)
     _detector().process([message])
     assert message.get("intent")["name"] not in ALARM_CATEGORIES
+    assert message.get("safety")["hint"] == "crisis"  # the crisis line, in one line
 
 
 @pytest.mark.parametrize(
