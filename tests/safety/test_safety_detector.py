@@ -714,6 +714,28 @@ def test_plain_crises_and_emergencies_still_alarm(text, category):
 
 
 @pytest.mark.parametrize(
+    "text, category",
+    [
+        ("i've been cutting again", "crisis"),
+        ("i've been cutting my arms again", "crisis"),
+        ("my daughter has been cutting herself", "crisis_someone_else"),
+        ("she's been cutting her wrists", "crisis_someone_else"),
+        # FAQ questions by writers who never saw the rules (2026-12-05)
+        ("should i be cutting out the pounding stuff like jogging", None),
+        (
+            "whats the best way to keep from hurting my hands when i cant feel hot pans",
+            None,
+        ),
+        ("i work with paint thinners at my job, could that be hurting my nerves", None),
+        ("i keep burning my hands on the stove cause i cant feel them", None),
+        ("been cutting back on sugar for my neuropathy", None),
+    ],
+)
+def test_self_injury_needs_oneself_or_a_body_part_not_any_object(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "the ulcer on my heel is getting bigger and now it smells",
