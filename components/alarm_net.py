@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 EXAMPLES_DIR = Path(__file__).resolve().parent / "alarm_examples"
 MODEL_FILE = "alarm_net.pkl"
 NONE = "none"
+# Intent metadata key: `{alarm_net: skip}` keeps a file's examples out of the nets.
+SKIP_KEY = "alarm_net"
 # Sentence and clause breaks: each part is scored on its own too.
 _SPLIT = re.compile(
     r"(?<=[.!?;\n])\s+|\s+(?:but|and then|then|also|btw|anyway|pero|y luego)\s+",
@@ -232,6 +234,17 @@ class LanguageNet:
         }
 
 
+def _skipped(message: Message) -> bool:
+    """An example its file marks `metadata: {alarm_net: skip}`.
+
+    1,100 more FAQ questions as negatives (data/nlu/faq_voices_*.yml) pushed
+    crises told in PT words under the threshold ("nerve damage both legs. i know
+    how to do it clean. think tonight is the night" 0.76 -> 0.74) on the dev
+    halves: they teach the topic classifiers, not the safety net."""
+    metadata = message.get("metadata") or {}
+    return (metadata.get("intent") or {}).get(SKIP_KEY) == "skip"
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
@@ -273,6 +286,7 @@ class AlarmNet(GraphComponent):
         nlu = [
             (m.get("text") or "", m.get("intent"))
             for m in training_data.intent_examples
+            if not _skipped(m)
         ]
         # Every NLU example teaches its language's net: the alarm intents as
         # alarms, everything else (FAQ questions, out of scope...) as none.

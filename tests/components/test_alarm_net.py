@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from components.alarm_net import load_examples, plain_meaning, segments
+from components.alarm_net import _skipped, load_examples, plain_meaning, segments
 from components.safety import SafetyDetector
 from safety.categories import ALARM_CATEGORIES
 from safety.detector import default_rules
@@ -265,3 +266,14 @@ def test_a_sign_inside_the_question_is_doubted_even_with_another_apart():
     )
     assert default_rules().analyse(text).vetoes == ["question"]
     assert _net_doubts(text, 0.05)
+
+
+def test_a_file_can_keep_its_examples_out_of_the_nets():
+    data = RasaYAMLReader().reads(
+        'version: "3.1"\nnlu:\n'
+        "- intent: faq/sleep\n  metadata: {alarm_net: skip}\n  examples: |\n"
+        "    - cant sleep w the burning\n"
+        "- intent: faq/tens\n  examples: |\n    - where do the pads go\n"
+    )
+    kept = [m.get("text") for m in data.intent_examples if not _skipped(m)]
+    assert kept == ["where do the pads go"]
