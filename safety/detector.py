@@ -147,8 +147,8 @@ SUBJECT_WORDS = {
 # suicide", "i feel suicidal", "tengo ideas suicidas" tell a state, not a subject.
 STATE_BEFORE_SUBJECT = re.compile(
     r"\b(think|thinks|thinking|thought|consider|considering|contemplat\w*|feel|"
-    r"feels|feeling|felt|am|im|m|been|having|have|has|had|getting|pienso|piensa|"
-    r"pensando|pensado|considerando|tengo|tiene|tenia|tuve|siento|me)"
+    r"feels|feeling|felt|am|im|m|been|having|have|has|had|get|gets|got|getting|"
+    r"pienso|piensa|pensando|pensado|considerando|tengo|tiene|tenia|tuve|siento|me)"
     r"(\W+\w+){0,2}\W+(suicid\w*|self[- ]?harm)",
 )
 

@@ -688,6 +688,8 @@ def test_a_subject_word_the_net_believes_stays_an_alarm(text, language):
         "tengo ideas suicidas desde la semana pasada",
         "i want to kill myself and i read about suicide online",
         "quiero matarme, ya no aguanto el dolor",
+        # with more FAQ examples the classifier stopped backing this one up
+        "i get suicidal thoughts every night because of this pain",
     ],
 )
 def test_a_crisis_told_in_more_than_the_subject_word_stands(text):
