@@ -749,6 +749,24 @@ def test_a_growing_wound_and_breathlessness_still_alarm(text):
     assert classify(text) == "red_flag"
 
 
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # an out-of-scope question by a writer who never saw the rules (2026-12-05)
+        (
+            "i keep getting ear infections, always the right ear, it gets blocked and"
+            " leaks a bit. what causes that in an adult?",
+            None,
+        ),
+        ("my sinus infection keeps draining yellow stuff, is that normal", None),
+        ("the cut on my toe is infected and leaking pus", "red_flag"),
+        ("i have an ear infection and the sore on my foot is oozing now", "red_flag"),
+    ],
+)
+def test_an_ear_or_sinus_infection_that_drains_is_not_an_infected_wound(text, category):
+    assert classify(text) == category
+
+
 # Eleventh session: a dark time the message says is over, in our own words.
 RESOLVED = [
     (
