@@ -767,6 +767,21 @@ def test_an_ear_or_sinus_infection_that_drains_is_not_an_infected_wound(text, ca
     assert classify(text) == category
 
 
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # tests/scope_heldout.yml (a causes question; disclosed in docs/safety.md)
+        ("can chemo or alcohol or vitamin problems cause neuropathy", None),
+        ("can drinking alcohol cause nerve damage in my feet", None),
+        ("can i drink alcohol with gabapentin", "medication_dosing"),
+        ("does drinking alcohol on lyrica cause drowsiness", "medication_dosing"),
+        ("is it ok to have a beer on gabapentin", "medication_dosing"),
+    ],
+)
+def test_alcohol_as_a_cause_of_neuropathy_is_not_a_dosing_question(text, category):
+    assert classify(text) == category
+
+
 # Eleventh session: a dark time the message says is over, in our own words.
 RESOLVED = [
     (
