@@ -7,7 +7,8 @@ in any other language gets a short reply in that language (or in English and
 Spanish) that says which languages it answers and gives the emergency number and
 the crisis line (domain.yml: utter_other_language).
 
-A message too short or too unclear to judge ("ok", "2", "gracias" is clear)
+A short message is judged by its small words ("que es la gota" is Spanish,
+"what is ALS" English). One too short or too unclear to judge ("ok", "2")
 follows the language the visitor chose in the widget (message metadata
 `language`, channels/guard.py), else sets nothing: the slot keeps the
 conversation's language. A message clearly in English or Spanish switches it.
@@ -56,6 +57,22 @@ OBVIOUS_SPANISH = {
 OBVIOUS_ENGLISH = {
     "hi", "hello", "hey", "thanks", "thank", "please", "english", "yes", "bye",
 }  # fmt: skip
+# A short message too short for the n-gram model is judged by its small words
+# ("que es la gota" is Spanish, "what is ALS" English). Words both languages
+# use ("me", "no", "a", "y", "sin") count for neither.
+SHORT_SPANISH = OBVIOUS_SPANISH | {
+    "que", "q", "qué", "es", "el", "la", "los", "las", "un", "una", "de", "del",
+    "con", "por", "para", "como", "cómo", "donde", "dónde", "cuando", "cuál",
+    "cual", "eres", "esto", "esta", "está", "mas", "más", "mi", "tu", "mucho",
+    "hoy", "dia", "día", "muy", "puedo", "sirve", "duele", "adios", "adiós",
+    "hasta", "luego", "saludos", "chao", "vemos", "cita", "pedir", "calor",
+    "hielo", "cuentame", "cuéntame", "digame", "dígame", "pies", "manos",
+}  # fmt: skip
+SHORT_ENGLISH = OBVIOUS_ENGLISH | {
+    "what", "whats", "wats", "is", "are", "the", "an", "how", "do", "does",
+    "can", "of", "for", "with", "you", "my", "your", "and", "or", "it", "good",
+    "morning", "night", "evening", "see", "more", "tell", "help", "book",
+}  # fmt: skip
 WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -98,9 +115,7 @@ def judge_language(text: str) -> Optional[str]:
     # A CJK character carries about a word: count it as three letters.
     letters = sum(len(w) + 2 * sum(ord(c) >= 0x2E80 for c in w) for w in words)
     if letters < MIN_LETTERS:
-        if OBVIOUS_SPANISH & set(words):
-            return SPANISH
-        return ENGLISH if OBVIOUS_ENGLISH & set(words) else None
+        return short_message_language(words)
     language, confidence = identifier().classify(text)
     if confidence < MIN_CONFIDENCE:
         return None
@@ -109,6 +124,15 @@ def judge_language(text: str) -> Optional[str]:
         # neuropathic pain") can look French or Italian to the n-gram model.
         return ENGLISH
     return language
+
+
+def short_message_language(words: List[str]) -> Optional[str]:
+    """Spanish or English by a vote of small words, None on a tie."""
+    spanish = sum(w in SHORT_SPANISH for w in words)
+    english = sum(w in SHORT_ENGLISH for w in words)
+    if spanish > english:
+        return SPANISH
+    return ENGLISH if english > spanish else None
 
 
 def detect_language(text: str) -> str:

@@ -25,6 +25,12 @@ from components.language import LanguageRouter, detect_language, judge_language
         ("is ashwagandha safe", "en"),
         ("ok", "en"),
         ("TENS?", "en"),
+        # Too short for the n-gram model: the small words decide.
+        ("que es la gota", "es"),
+        ("q es el TENS", "es"),
+        ("hielo o calor?", "es"),
+        ("what is ALS", "en"),
+        ("wats gerd", "en"),
     ],
 )
 def test_languages(text: str, expected: str) -> None:
@@ -60,7 +66,7 @@ def language_entity(message: Message):
     return values[0] if values else None
 
 
-@pytest.mark.parametrize("text", ["ok", "2", "TENS?", "si"])
+@pytest.mark.parametrize("text", ["ok", "2", "TENS?", "si", "pt vs pills", "no"])
 def test_a_message_too_short_to_judge_has_no_language_of_its_own(text) -> None:
     assert judge_language(text) is None
     assert detect_language(text) == "en"  # what the safety nets assume
