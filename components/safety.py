@@ -206,16 +206,6 @@ class SafetyDetector(GraphComponent):
             return None
         if net["category"] in CRISIS_KINDS and analysis.resolved:
             return None  # "hubo semanas q no queria vivir ... eso ya paso": a hint
-        if (
-            language == "en"
-            and net["category"] == "crisis"
-            and self._denies_a_crisis(analysis)
-        ):
-            # "feeling low ... to be clear im not thinking of hurting myself":
-            # sadness with the wish itself denied, a one-line hint. English
-            # only: the Spanish rules' negation reaches too far ("si no me
-            # aprueban la operacion me voy a quitar la vida").
-            return None
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
@@ -231,14 +221,6 @@ class SafetyDetector(GraphComponent):
         if vetoes and net["score"] < ceiling:
             return None
         return net
-
-    def _denies_a_crisis(self, analysis: Analysis) -> bool:
-        """The writer denies a wish to die or to hurt themselves, and the rules
-        find none stated."""
-        crisis = self.rules.subject_concepts
-        return bool(crisis & set(analysis.denied)) and not (
-            crisis & set(analysis.present)
-        )
 
     def _net_fires(self, net: Dict[str, Any], language: str) -> bool:
         """Is the net's score an alarm, before any veto?"""

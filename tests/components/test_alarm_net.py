@@ -190,36 +190,6 @@ def test_a_spanish_denial_vetoes_an_unsure_net_alarm():
     assert _net_alarm("no tengo fiebre ni la entrepierna dormida", net) is None
 
 
-def test_a_denied_wish_vetoes_even_a_certain_english_crisis_net_alarm():
-    net = {"language": "en", "score": 0.9999, "category": "crisis"}
-    text = "so low lately, but to be clear i am not thinking of hurting myself"
-    assert _net_alarm(text, net) is None
-
-
-@pytest.mark.parametrize(
-    "text, net",
-    [
-        # a wish stated beside the denial: the rules see it
-        (
-            "i'm not going to hurt myself but i want to die",
-            {"language": "en", "score": 0.9999, "category": "crisis"},
-        ),
-        # Spanish negation reaches too far for this veto
-        (
-            "si no me aprueban la operacion me voy a quitar la vida",
-            {"language": "es", "score": 0.95, "category": "crisis"},
-        ),
-        # an overdose is no wish to die
-        (
-            "took a handful of my pills, dont want to die i just wanted to sleep",
-            {"language": "en", "score": 0.999, "category": "overdose"},
-        ),
-    ],
-)
-def test_a_denial_does_not_veto_a_stated_wish_spanish_or_an_overdose(text, net):
-    assert _net_alarm(text, net) == net
-
-
 STORY_ES = (
     "Buenos dias, queria preguntar si en la clinica tienen dentista tambien. Tengo "
     "una muela que me tienen que sacar y donde yo iba ya no aceptan mi plan. Que "
