@@ -607,11 +607,6 @@ def test_near_misses_of_the_new_crisis_phrases_do_not_alarm(text):
         "el folleto habla del riesgo de suicidio con la duloxetina, aplica a mi edad?",
         "mi tio se suicido cuando yo era niño, lo pongo en el formulario?",
         "back when i first got shingles i wanted to die, now i'm doing fine",
-        "we watched a documentary about suicide in veterans last night, so sad",
-        "the new patient questionnaire asks whether i have thoughts of self harm, why?",
-        "vi una pelicula que trata de un suicidio, muy triste",
-        "salio en la tele el suicidio de una actriz famosa",
-        "el formulario pregunta si tengo pensamientos suicidas, eso para que es?",
     ],
 )
 def test_suicide_named_as_a_subject_or_long_past_does_not_alarm(text):
@@ -627,8 +622,6 @@ def test_suicide_named_as_a_subject_or_long_past_does_not_alarm(text):
             "crisis",
         ),
         ("mi doctor hablo del riesgo de suicidio. yo ya no quiero vivir", "crisis"),
-        ("the intake form asks about mood. i want to kill myself", "crisis"),
-        ("vi una serie que trata de un suicidio. yo tambien me quiero matar", "crisis"),
     ],
 )
 def test_a_crisis_beside_the_topic_still_alarms(text, category):
