@@ -47,20 +47,14 @@ CANDIDATES = [
 ]  # fmt: skip
 MODEL_SHA256 = "f4f4a2c3465ca1f081541037f9cac23021d68151c2f709c55ae5eedfca522963"
 MIN_CONFIDENCE = 0.6
-# Fewer letters than this: too little to judge (then English, unless a word
-# of OBVIOUS_SPANISH says otherwise).
+# Fewer letters than this: too few for the n-gram model. Such a message is
+# judged by a vote of the small words below ("que es la gota" is Spanish,
+# "what is ALS" English); words both languages use ("me", "no", "a", "y",
+# "sin") count for neither, and a tie leaves it unjudged.
 MIN_LETTERS = 12
-OBVIOUS_SPANISH = {
+SHORT_SPANISH = {
     "hola", "gracias", "ayuda", "ayudame", "buenos", "buenas", "necesito",
     "quiero", "tengo", "dolor", "espanol", "español", "porfa", "favor",
-}  # fmt: skip
-OBVIOUS_ENGLISH = {
-    "hi", "hello", "hey", "thanks", "thank", "please", "english", "yes", "bye",
-}  # fmt: skip
-# A short message too short for the n-gram model is judged by its small words
-# ("que es la gota" is Spanish, "what is ALS" English). Words both languages
-# use ("me", "no", "a", "y", "sin") count for neither.
-SHORT_SPANISH = OBVIOUS_SPANISH | {
     "que", "q", "qué", "es", "el", "la", "los", "las", "un", "una", "de", "del",
     "con", "por", "para", "como", "cómo", "donde", "dónde", "cuando", "cuál",
     "cual", "eres", "esto", "esta", "está", "mas", "más", "mi", "tu", "mucho",
@@ -68,7 +62,8 @@ SHORT_SPANISH = OBVIOUS_SPANISH | {
     "hasta", "luego", "saludos", "chao", "vemos", "cita", "pedir", "calor",
     "hielo", "cuentame", "cuéntame", "digame", "dígame", "pies", "manos",
 }  # fmt: skip
-SHORT_ENGLISH = OBVIOUS_ENGLISH | {
+SHORT_ENGLISH = {
+    "hi", "hello", "hey", "thanks", "thank", "please", "english", "yes", "bye",
     "what", "whats", "wats", "is", "are", "the", "an", "how", "do", "does",
     "can", "of", "for", "with", "you", "my", "your", "and", "or", "it", "good",
     "morning", "night", "evening", "see", "more", "tell", "help", "book",
