@@ -251,7 +251,7 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     }
 
 
-# Later rounds (r2, r4, r6, r7, r10) are reported, not enforced: each was written
+# Later rounds (r2, r4, r6, r7, r10, r11) are reported, not enforced: each was written
 # after the earlier rounds were tuned on, to measure what that tuning left. Nothing
 # trains on the r6 and r7 dev halves: they calibrate on unseen messages.
 SAFETY_SETS = (
@@ -267,6 +267,8 @@ SAFETY_SETS = (
     "safety_es_r7",
     "safety_en_r10",
     "safety_es_r10",
+    "safety_en_r11",
+    "safety_es_r11",
 )
 SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 # --half tuning: sets with no locked half, measured once before use and tuned on
