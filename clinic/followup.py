@@ -7,6 +7,10 @@ turn, so parsed alone it looks unclear or off-topic. This is the one decision
 measured is what patients get. Plain Python on a parse result, like
 clinic/confidence.py.
 
+A brief question on "it" ("is it like stretching?", "will it help my balance
+too?", "can i do it at home") stays on the earlier topic even when it names
+another one: "it" is the earlier topic, the other one is what it is compared with.
+
 A message is a follow-up when there is a topic in the conversation
 (`last_faq_topic`, set by every answer, cleared with the session) and it is
 short and leans on the earlier turn: a pronoun ("does it hurt?"), an opening such
@@ -100,6 +104,20 @@ def points_back(text: str) -> bool:
     return any(w.split("'")[0] in POINTERS for w in words_of(text))
 
 
+ABOUT_IT = re.compile(
+    r"^(?:and |so |but |ok |okay )?(?:is|does|will|would|can|could|should|do|are|was) "
+    r"(?:it|that|this|they|those|these)\b|"
+    r"^(?:and |so |but |ok |okay )?(?:can|should|could|do|may|would) (?:i|we|you) "
+    r"(?:do|use|try|wear|start|keep|stop|combine) (?:it|that|this|them|those|these)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_it(text: str) -> bool:
+    """A question on "it": "is it like stretching?", "will it help my balance?"."""
+    return bool(ABOUT_IT.match((text or "").strip()))
+
+
 def looks_like_followup(text: str) -> bool:
     words = words_of(text)
     if not words or len(words) > MAX_WORDS:
@@ -146,6 +164,8 @@ def followup_topic(
     relevance = decision.relevance
     if relevance is not None and relevance < MIN_RELEVANCE:
         return None
+    if asks_about_it(text) and len(words_of(text)) <= BRIEF:
+        return previous
     if decision.topic and decision.topic != previous:
         # Another topic is answered when the message stands on its own (the
         # classifier is sure of that topic, or the gate is sure the message is

@@ -180,3 +180,36 @@ def test_a_less_sure_other_topic_leaves_the_follow_up_on_the_earlier_one():
     decision = FaqDecision(None, ranking, [], relevance=0.2)
     got = followup_topic(parse("like who else?"), decision, "pt_alone_or_combined")
     assert got == "pt_alone_or_combined"
+
+
+@pytest.mark.parametrize(
+    "text, other",
+    [
+        ("is it like stretching?", "stretching"),
+        ("will it help my balance too?", "balance_and_falls"),
+        ("does it include hot and cold things?", "heat_and_cold"),
+        ("can i do it at home", "home_program"),
+    ],
+)
+def test_a_brief_question_about_it_stays_on_the_earlier_topic(text, other):
+    """'it' is the earlier topic, even when the message names another one the
+    classifier is sure of (dev halves of tests/eval/followups_*)."""
+    decision = FaqDecision(other, [(other, 0.95), ("sleep", 0.01)], [], 0.9)
+    assert followup_topic(parse(text, "faq"), decision, "nerve_gliding") == (
+        "nerve_gliding"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is swimming good for neuropathy or does it make the burning worse at night",
+        "what is tens?",
+        "it hurts when i do the glides, is stretching better?",
+    ],
+)
+def test_only_a_brief_question_on_it_is_kept_whatever_it_names(text):
+    decision = FaqDecision(
+        "stretching", [("stretching", 0.95), ("sleep", 0.01)], [], 0.99
+    )
+    assert followup_topic(parse(text, "faq"), decision, "nerve_gliding") is None
