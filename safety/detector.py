@@ -179,6 +179,14 @@ def _names_subject_only(findings: list[Finding], text: str) -> bool:
     )
 
 
+def _unframed(doc: Doc, framed: list[set[str]]) -> str | None:
+    """The words no frame covers: "years ago i got through a dark time. but
+    i'm back, i have a plan" -> "but i'm back, i have a plan"."""
+    if not any(framed):
+        return None
+    return "".join(t.text_with_ws for t in doc if not framed[t.i]).strip()
+
+
 @dataclass(frozen=True)
 class Finding:
     category: str
@@ -203,6 +211,8 @@ class Analysis:
     # The message says a dark time is over ("ya no pienso asi", "things do get
     # better") and nothing puts it back in the present ("again", "tonight").
     resolved: bool = False
+    # What the message says outside its framed words (None: nothing framed).
+    unframed: str | None = None
 
     @property
     def category(self) -> str | None:
@@ -225,7 +235,9 @@ class Analysis:
         with low blood pressure? I felt lightheaded")."""
         reasons = ["negation"] if self.denied else []
         reasons += ["question"] if self.question else []
-        return reasons + sorted(self.frames)
+        # A topic frame vetoes only the rules' own words inside it: whether the
+        # rest of the message tells a wish is the net's call.
+        return reasons + sorted(self.frames - {"topic"})
 
 
 @lru_cache(maxsize=1)
@@ -375,8 +387,15 @@ class SafetyRules:
                 "reported",
                 "quote_cue",
                 "question_start",
+                "topic",
             )
         }
+        topics = frames.get("topic") or []
+        self.topic_pattern = (
+            re.compile("|".join(f"(?:{p})" for p in topics), re.IGNORECASE)
+            if topics
+            else None
+        )
         _word_forms.cache_clear()  # only needed to compile the patterns
         self.order: list[str] = data["order"]
         self.framed_categories = set(data.get("framed_categories") or self.order)
@@ -529,8 +548,22 @@ class SafetyRules:
                 first = self._reported_start(doc, first, at)
                 for i in range(first, end):
                     framed[i].add("reported")
+            self._frame_topics(doc, framed, start, text)
         self._frame_quotes(doc, framed)
         return framed
+
+    def _frame_topics(
+        self, doc: Doc, framed: list[set[str]], start: int, text: str
+    ) -> None:
+        """Suicide named as a topic ("a novel where he dies by suicide"): only
+        the words of the topic are framed, so a wish said in the same sentence
+        ("the show about suicide made me want to kill myself") still counts."""
+        pattern = self.frame_patterns.get("topic")
+        for found in pattern.finditer(text) if pattern else ():
+            first = self._token_at(doc, start, found.start())
+            last = self._token_at(doc, start, found.end() - 1)
+            for i in range(first, last + 1):
+                framed[i].add("topic")
 
     @staticmethod
     def _reported_start(doc: Doc, first: int, cue: int) -> int:
@@ -721,6 +754,7 @@ class SafetyRules:
             subject_only=_names_subject_only(findings, text),
             resolved=bool(self._find("resolved", text))
             and not self._find("recurred", text),
+            unframed=_unframed(doc, framed),
         )
 
     # The former API, kept for tools and tests.
@@ -739,6 +773,14 @@ class SafetyRules:
 @lru_cache(maxsize=1)
 def default_rules() -> SafetyRules:
     return SafetyRules()
+
+
+def mask_topics(text: str, replacement: str) -> str:
+    """`text` with each stretch that names suicide as a topic (frames: topic in
+    safety/rules.yml: "a podcast about suicide", "the nurse asked if i had
+    thoughts of suicide") replaced, for the second net: it reads the rest."""
+    pattern = default_rules().topic_pattern
+    return pattern.sub(replacement, text) if pattern else text
 
 
 def classify(text: str) -> str | None:

@@ -277,3 +277,42 @@ def test_a_file_can_keep_its_examples_out_of_the_nets():
     )
     kept = [m.get("text") for m in data.intent_examples if not _skipped(m)]
     assert kept == ["where do the pads go"]
+
+
+def test_a_frame_vetoes_the_net_only_where_it_is():
+    text = (
+        "Years ago I got through a really dark time and swore I'd never get back "
+        "there. But I'm back. I have a plan and I'm scared I'll go through with it."
+    )
+    whole = {"language": "en", "score": 0.9, "category": "crisis"}
+    assert _net_alarm(text, whole) is None  # the history frame vetoes the whole
+    rest = dict(whole, unframed=0.9, unframed_category="crisis")
+    assert _net_alarm(text, rest)["category"] == "crisis"
+    calm = dict(whole, unframed=0.3, unframed_category="crisis")
+    assert _net_alarm(text, calm) is None
+
+
+def test_a_denial_still_vetoes_what_is_said_outside_a_frame():
+    text = "i was suicidal in 2015. these days im not thinking of hurting myself"
+    net = {
+        "language": "en",
+        "score": 0.9,
+        "category": "crisis",
+        "unframed": 0.9,
+        "unframed_category": "crisis",
+    }
+    assert _net_alarm(text, net) is None
+
+
+def test_only_a_crisis_is_read_outside_a_frame():
+    text = (
+        "had a bad fall in 2022 and broke my hip. she wants exercises to get stronger"
+    )
+    net = {
+        "language": "en",
+        "score": 0.9,
+        "category": "red_flag",
+        "unframed": 0.9,
+        "unframed_category": "red_flag",
+    }
+    assert _net_alarm(text, net) is None

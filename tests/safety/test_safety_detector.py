@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from safety.categories import ALARM_CATEGORIES
-from safety.detector import classify, default_rules
+from safety.detector import classify, default_rules, mask_topics
 from scripts.evaluate_safety import detector_classifier, evaluate, load_cases
 
 
@@ -657,7 +657,7 @@ def test_spanish_near_misses_of_the_shot_and_headache_phrases_do_not_alarm(text)
 SUBJECT_ONLY = [
     ("our support group is planning a talk on suicide and chronic pain", "en"),
     ("estoy leyendo sobre suicidio y dolor cronico para una clase", "es"),
-    ("any good books on self harm recovery for teens?", "en"),
+    ("any good tips on self harm recovery for teens?", "en"),
 ]
 
 
@@ -868,3 +868,47 @@ def test_an_english_sentence_alone_needs_more_than_the_whole(whole, segment, ala
     message = _net(text, whole, "en", segment=segment)
     _configured_detector().process([message])
     assert (message.get("intent")["name"] == "crisis") is alarm
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my book club is reading a novel where the main character dies by suicide",
+        "the questionnaire asks if I've ever had suicidal thoughts. I haven't",
+        "the nurse asked him about self-harm without me in the room. he said no",
+        "la serie q estoy viendo trata de un suicidio y me parecio muy fuerte",
+        "me preguntaron en la clinica si alguna vez he pensado en suicidarme, dije q no",
+    ],
+)
+def test_suicide_named_as_a_topic_is_not_a_crisis(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the movie about suicide made me want to kill myself",
+        "i want to die by suicide",
+        # a reported frame ("asked if") runs to the end of its sentence
+        "the nurse asked if i had thoughts of suicide. honestly i want to kill myself",
+        "vi una serie sobre el suicidio y ahora quiero matarme",
+    ],
+)
+def test_a_wish_beside_a_topic_is_still_a_crisis(text):
+    assert classify(text) == "crisis"
+
+
+def test_the_net_reads_a_message_with_its_topic_masked():
+    text = "a podcast about suicide among farmers. do you have podcasts on pain?"
+    assert "suicide" not in mask_topics(text, "that topic")
+    assert mask_topics("i want to die by suicide", "that topic") == (
+        "i want to die by suicide"
+    )
+
+
+def test_the_unframed_words_are_what_a_frame_leaves():
+    analysis = default_rules().analyse(
+        "my friend killed himself 5 years ago. lately ive been planning the same"
+    )
+    assert analysis.unframed == "lately ive been planning the same"
+    assert default_rules().analyse("how long does pt take").unframed is None
