@@ -19,9 +19,6 @@ The parse result carries `alarm_net`: {"language", "score", "category", "whole",
 "segment"}: score is the higher of the whole message's and its best sentence's.
 Suicide named as a topic ("a podcast about suicide", "the form asks about
 self-harm") is masked before scoring (`unmasked`: the score without the mask).
-When the rules frame part of a message (a dark time long past, a screening
-question) and the rest speaks of now, the rest is scored too (`unframed`,
-`unframed_category`): components/safety.py lets that crisis through the frame.
 """
 
 from __future__ import annotations
@@ -47,7 +44,7 @@ from components.archive import load_models, save_models
 from components.embedder import default_embedder
 from components.language import ENGLISH, SPANISH, detect_language
 from safety.categories import ALARM_CATEGORIES
-from safety.detector import default_rules, mask_topics
+from safety.detector import mask_topics
 
 logger = logging.getLogger(__name__)
 
@@ -55,16 +52,6 @@ EXAMPLES_DIR = Path(__file__).resolve().parent / "alarm_examples"
 MODEL_FILE = "alarm_net.pkl"
 NONE = "none"
 TOPIC_WORDS = {ENGLISH: "that topic", SPANISH: "ese tema"}
-# A shorter rest ("doing great now") says too little to score alone.
-MIN_UNFRAMED_WORDS = 4
-# ...and a rest that does not speak of now is still the past it follows: "my dad
-# took his own life when i was a teen. it's been 20 years" (dev halves).
-NOW = re.compile(
-    r"\b(now|lately|these days|tonight|today|again|anymore|any more|every day|"
-    r"ahora|ahorita|ultimamente|últimamente|estos d[ií]as|esta noche|hoy|otra vez|"
-    r"de nuevo)\b",
-    re.IGNORECASE,
-)
 # Intent metadata key: `{alarm_net: skip}` keeps a file's examples out of the nets.
 SKIP_KEY = "alarm_net"
 # Sentence and clause breaks: each part is scored on its own too.
@@ -362,15 +349,5 @@ class AlarmNet(GraphComponent):
                 raw = net.scores(text[:5000])
                 found["unmasked"] = max(raw["whole"], raw["segment"])
                 found["unmasked_category"] = raw["category"]
-            # What the message says outside a frame (a dark time long past, a
-            # screening question) is scored too: the rules' frames veto the
-            # net only where they are (components/safety.py).
-            rest = default_rules().analyse(text[:5000]).unframed
-            if rest and len(rest.split()) >= MIN_UNFRAMED_WORDS and NOW.search(rest):
-                unframed = net.scores(
-                    mask_topics(rest, TOPIC_WORDS.get(language, TOPIC_WORDS[ENGLISH]))
-                )
-                found["unframed"] = max(unframed["whole"], unframed["segment"])
-                found["unframed_category"] = unframed["category"]
             message.set("alarm_net", found, add_to_output=True)
         return messages

@@ -22,8 +22,6 @@ from safety.categories import ALARM_CATEGORIES, SAFETY_INTENTS
 from safety.detector import Analysis, default_rules
 
 CRISIS_KINDS = frozenset({"crisis", "crisis_someone_else"})
-# Vetoes about the whole message; the others are frames over some of its words.
-WHOLE_MESSAGE_VETOES = frozenset({"negation", "question", "chronic"})
 
 
 def text_of(message: Any) -> str:
@@ -221,24 +219,8 @@ class SafetyDetector(GraphComponent):
             f"net_veto_ceiling_{language}", self.config["net_veto_ceiling_en"]
         )
         if vetoes and net["score"] < ceiling:
-            return self._unframed_alarm(net, language, vetoes)
+            return None
         return net
-
-    def _unframed_alarm(
-        self, net: Dict[str, Any], language: str, vetoes: set
-    ) -> Optional[Dict[str, Any]]:
-        """A frame vetoes the net's crisis only where it is: "years ago i got
-        through a dark time. but i'm back, i have a plan" is a crisis in what it
-        says outside the history frame. A denial, a question or an old symptom
-        still vetoes the whole message."""
-        if vetoes & WHOLE_MESSAGE_VETOES or "unframed" not in net:
-            return None
-        if net["unframed_category"] not in CRISIS_KINDS:
-            return None  # a red flag told beside an old one: the rules' call
-        rest = {"category": net["unframed_category"], "score": net["unframed"]}
-        if not self._net_fires(rest, language):
-            return None
-        return {**net, **rest}
 
     def _net_fires(self, net: Dict[str, Any], language: str) -> bool:
         """Is the net's score an alarm, before any veto?"""

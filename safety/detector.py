@@ -179,14 +179,6 @@ def _names_subject_only(findings: list[Finding], text: str) -> bool:
     )
 
 
-def _unframed(doc: Doc, framed: list[set[str]]) -> str | None:
-    """The words no frame covers: "years ago i got through a dark time. but
-    i'm back, i have a plan" -> "but i'm back, i have a plan"."""
-    if not any(framed):
-        return None
-    return "".join(t.text_with_ws for t in doc if not framed[t.i]).strip()
-
-
 @dataclass(frozen=True)
 class Finding:
     category: str
@@ -211,8 +203,6 @@ class Analysis:
     # The message says a dark time is over ("ya no pienso asi", "things do get
     # better") and nothing puts it back in the present ("again", "tonight").
     resolved: bool = False
-    # What the message says outside its framed words (None: nothing framed).
-    unframed: str | None = None
 
     @property
     def category(self) -> str | None:
@@ -754,7 +744,6 @@ class SafetyRules:
             subject_only=_names_subject_only(findings, text),
             resolved=bool(self._find("resolved", text))
             and not self._find("recurred", text),
-            unframed=_unframed(doc, framed),
         )
 
     # The former API, kept for tools and tests.

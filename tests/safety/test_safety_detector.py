@@ -904,11 +904,3 @@ def test_the_net_reads_a_message_with_its_topic_masked():
     assert mask_topics("i want to die by suicide", "that topic") == (
         "i want to die by suicide"
     )
-
-
-def test_the_unframed_words_are_what_a_frame_leaves():
-    analysis = default_rules().analyse(
-        "my friend killed himself 5 years ago. lately ive been planning the same"
-    )
-    assert analysis.unframed == "lately ive been planning the same"
-    assert default_rules().analyse("how long does pt take").unframed is None
