@@ -18,7 +18,7 @@ Measured by 5-fold cross-validation on the writers' examples (docs/safety.md).
 The parse result carries `alarm_net`: {"language", "score", "category", "whole",
 "segment"}: score is the higher of the whole message's and its best sentence's.
 Suicide named as a topic ("a podcast about suicide", "the form asks about
-self-harm") is masked before scoring (`unmasked`: the score without the mask).
+self-harm") is masked before scoring.
 """
 
 from __future__ import annotations
@@ -344,10 +344,9 @@ class AlarmNet(GraphComponent):
             )
             scores = net.scores(masked)
             score = max(scores["whole"], scores["segment"])
-            found = {"language": language, "score": score, **scores}
-            if masked != text[:5000]:
-                raw = net.scores(text[:5000])
-                found["unmasked"] = max(raw["whole"], raw["segment"])
-                found["unmasked_category"] = raw["category"]
-            message.set("alarm_net", found, add_to_output=True)
+            message.set(
+                "alarm_net",
+                {"language": language, "score": score, **scores},
+                add_to_output=True,
+            )
         return messages

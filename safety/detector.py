@@ -377,15 +377,11 @@ class SafetyRules:
                 "reported",
                 "quote_cue",
                 "question_start",
-                "topic",
             )
         }
-        topics = frames.get("topic") or []
-        self.topic_pattern = (
-            re.compile("|".join(f"(?:{p})" for p in topics), re.IGNORECASE)
-            if topics
-            else None
-        )
+        # Case-blind: the detector reads normalised text, mask_topics the original.
+        topics = _regexes(frames.get("topic") or [])
+        self.topic_pattern = re.compile(topics.pattern, re.I) if topics else None
         _word_forms.cache_clear()  # only needed to compile the patterns
         self.order: list[str] = data["order"]
         self.framed_categories = set(data.get("framed_categories") or self.order)
@@ -548,7 +544,7 @@ class SafetyRules:
         """Suicide named as a topic ("a novel where he dies by suicide"): only
         the words of the topic are framed, so a wish said in the same sentence
         ("the show about suicide made me want to kill myself") still counts."""
-        pattern = self.frame_patterns.get("topic")
+        pattern = self.topic_pattern
         for found in pattern.finditer(text) if pattern else ():
             first = self._token_at(doc, start, found.start())
             last = self._token_at(doc, start, found.end() - 1)
