@@ -282,7 +282,7 @@ TUNING_SETS = {
     "scope_es_in": "tuning/scope_es_long_in.yml",
 }
 TUNING_SAFETY_SETS = tuple(n for n in TUNING_SETS if n.startswith("safety_"))
-FOLLOWUP_SETS = ("followups", "followups_r2")
+FOLLOWUP_SETS = ("followups", "followups_r2", "followups_r3", "followups_es_r3")
 SETS = SAFETY_SETS + SCOPE_SETS + FOLLOWUP_SETS
 
 
