@@ -99,10 +99,14 @@ THIRD_PERSON = {
 }  # fmt: skip
 THIRD_PERSON_IN_MATCH = {"he", "she", "him", "her", "his", "hers", "hes", "shes"}
 # Spanish too: the rules hold a few unmistakable Spanish crisis phrases.
-REFLEXIVE_SELF = {"myself", "me", "matarme", "suicidarme", "quitarme", "ahorcarme"}
+REFLEXIVE_SELF = {
+    "myself", "me", "matarme", "suicidarme", "quitarme", "ahorcarme", "colgarme",
+    "cortarme", "volarme",
+}  # fmt: skip
 REFLEXIVE_OTHER = {
     "himself", "herself", "themselves", "themself",
-    "se", "matarse", "suicidarse", "quitarse", "ahorcarse",
+    "se", "matarse", "suicidarse", "quitarse", "ahorcarse", "colgarse", "cortarse",
+    "volarse",
 }  # fmt: skip
 SPEECH_VERBS = {
     "said", "says", "say", "saying", "told", "tells", "telling", "texted",

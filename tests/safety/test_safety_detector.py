@@ -653,6 +653,38 @@ def test_spanish_near_misses_of_the_shot_and_headache_phrases_do_not_alarm(text)
     assert classify(text) is None
 
 
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("bro no puedo mas, me voy a volar la cabeza", "crisis"),
+        ("quiero colgarme, ya busque donde", "crisis"),
+        ("me voy a cortar las venas, ya no puedo con el dolor", "crisis"),
+        ("ya no quiero estar en este mundo", "crisis"),
+        ("ya tome la decision, me voy a matar este fin de semana", "crisis"),
+        ("mi amiga me escribio que se va a cortar las venas", "crisis_someone_else"),
+        ("mi esposo dice que quiere colgarse", "crisis_someone_else"),
+    ],
+)
+def test_spanish_hanging_cutting_and_shooting_phrases_alarm(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me voy a matar trabajando este mes para pagar la terapia",
+        "este dolor me va a matar",
+        "esa cancion me vuela la cabeza",
+        "voy a colgar la ropa",
+        "tengo las venas de las piernas hinchadas",
+        "me corte el dedo con el cuchillo",
+    ],
+)
+def test_spanish_idioms_near_those_phrases_do_not_alarm(text):
+    assert classify(text) is None
+
+
 # Seventh session: suicide named only as a subject is the net's call.
 SUBJECT_ONLY = [
     ("our support group is planning a talk on suicide and chronic pain", "en"),
