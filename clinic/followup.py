@@ -40,6 +40,7 @@ but whose own ranking is sure of another topic (SWITCH_TOPIC) gets that topic:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +52,12 @@ MAX_WORDS = 14
 POINTERS = {
     "it", "its", "that", "this", "those", "these", "they", "them", "their",
     "one", "ones", "there", "same", "he", "she", "her", "him",
+    # Spanish ("¿eso duele?", "¿y ahí dónde va?")
+    "eso", "esto", "ese", "esa", "esos", "esas", "estos", "estas", "ahi", "alli",
+    "mismo", "misma", "ellos", "ellas",
 }  # fmt: skip
+# An infinitive with a pronoun on it points back too: "hacerlo", "usarla".
+ENCLITIC = re.compile(r"^[a-z]+(?:ar|er|ir)(?:lo|la|los|las)$")
 OPENINGS = re.compile(
     r"^(?:and|also|so|but|ok(?:ay)?|then|what about|how about|what if|"
     r"how (?:long|often|many|much|far|soon|fast|quickly|do|does|should|can|will)|"
@@ -59,10 +65,16 @@ OPENINGS = re.compile(
     r"do (?:they|i|you)|will (?:it|that|i)|can (?:i|it|you)|should (?:i|it)|"
     r"could (?:i|it)|would (?:it|that)|where|when|why|which|even|any|for|with|"
     r"without|at home|every|what (?:should|else|other|kind|kinds|type|types|do|does|"
-    r"can|could|would|if)|how)\b",
+    r"can|could|would|if)|how|"
+    # Spanish, accents stripped
+    r"y|tambien|entonces|pero|oye|que tal|y si|que pasa si|cuanto|cuantos|cuantas|"
+    r"cada cuanto|hasta cuando|por cuanto|como|donde|cuando|por que|para que|"
+    r"cual|cuales|es seguro|se puede|puedo|debo|tengo que|hay que|sirve|funciona|"
+    r"duele|con|sin|en casa|para)\b",
     re.IGNORECASE,
 )
 WORDS = re.compile(r"[a-z']+")
+OPENING_MARKS = "¿¡ "
 # A question this short leans on the earlier turn even without a pointer.
 BRIEF_QUESTION = 7
 # Below this relevance (components/scope.py) a message is about something else.
@@ -96,33 +108,44 @@ NEW_SUBJECT = re.compile(
 )
 
 
+def plain(text: str) -> str:
+    """Lower case without accents or opening marks: "¿Qué tal?" -> "que tal?"."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.replace("’", "'").strip().lstrip(OPENING_MARKS)
+
+
 def words_of(text: str) -> list:
-    return WORDS.findall((text or "").lower().replace("’", "'"))
+    return WORDS.findall(plain(text))
 
 
 def points_back(text: str) -> bool:
-    return any(w.split("'")[0] in POINTERS for w in words_of(text))
+    return any(
+        w.split("'")[0] in POINTERS or ENCLITIC.match(w) for w in words_of(text)
+    )
 
 
 ABOUT_IT = re.compile(
     r"^(?:and |so |but |ok |okay )?(?:is|does|will|would|can|could|should|do|are|was) "
     r"(?:it|that|this|they|those|these)\b|"
     r"^(?:and |so |but |ok |okay )?(?:can|should|could|do|may|would) (?:i|we|you) "
-    r"(?:do|use|try|wear|start|keep|stop|combine) (?:it|that|this|them|those|these)\b",
+    r"(?:do|use|try|wear|start|keep|stop|combine) (?:it|that|this|them|those|these)\b|"
+    r"^(?:y |pero |entonces )?(?:eso|esto|lo|la|los|las) "
+    r"(?:es|son|sirve|sirven|funciona|duele|ayuda|puedo|puede|se puede|hago|uso)\b",
     re.IGNORECASE,
 )
 
 
 def asks_about_it(text: str) -> bool:
-    """A question on "it": "is it like stretching?", "will it help my balance?"."""
-    return bool(ABOUT_IT.match((text or "").strip()))
+    """A question on "it": "is it like stretching?", "¿eso duele?"."""
+    return bool(ABOUT_IT.match(plain(text)))
 
 
 def looks_like_followup(text: str) -> bool:
     words = words_of(text)
     if not words or len(words) > MAX_WORDS:
         return False
-    stripped = (text or "").strip()
+    stripped = plain(text)
     return (
         points_back(stripped)
         or bool(OPENINGS.match(stripped))
@@ -163,6 +186,12 @@ def followup_topic(
         return None
     relevance = decision.relevance
     if relevance is not None and relevance < MIN_RELEVANCE:
+        return None
+    # A longer message that does not point back, and that the gate finds far
+    # from nerve pain or PT, is a new subject: "oye y como va a estar el clima
+    # mañana", "ok also whats the score of the game".
+    long_unpointed = len(words_of(text)) > BRIEF and not points_back(text)
+    if long_unpointed and relevance is not None and relevance < ON_TOPIC_RELEVANCE:
         return None
     if asks_about_it(text) and len(words_of(text)) <= BRIEF:
         return previous

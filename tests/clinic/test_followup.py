@@ -21,6 +21,11 @@ def parse(text: str, intent: str = "out_of_scope") -> dict:
         "does it hurt?",
         "and for my hands",
         "is it safe?",
+        # Spanish, with or without accents and opening marks
+        "¿Eso duele?",
+        "y caminar rapido?",
+        "cada cuánto lo hago",
+        "puedo hacerlo en casa",
     ],
 )
 def test_follow_ups_are_recognised(text):
@@ -213,3 +218,28 @@ def test_only_a_brief_question_on_it_is_kept_whatever_it_names(text):
         "stretching", [("stretching", 0.95), ("sleep", 0.01)], [], 0.99
     )
     assert followup_topic(parse(text, "faq"), decision, "nerve_gliding") is None
+
+
+@pytest.mark.parametrize("text", ["¿eso duele?", "lo puedo hacer en casa?"])
+def test_a_spanish_question_about_it_stays_on_the_earlier_topic(text):
+    decision = FaqDecision("sleep", [("sleep", 0.95), ("tens", 0.01)], [], 0.9)
+    assert followup_topic(parse(text, "faq"), decision, "tens") == "tens"
+
+
+@pytest.mark.parametrize(
+    "text, relevance, expected",
+    [
+        # far from the scope and no pointer: a new subject
+        ("oye y como va a estar el clima mañana en monterrey", 0.04, None),
+        ("ok also whats the score of the lakers game", 0.1, None),
+        # the same length pointing back stays on the topic
+        ("ok and how long should i keep doing that every day", 0.1, "tens"),
+        # near enough to the scope
+        ("ok also how long before i notice any change at all", 0.3, "tens"),
+    ],
+)
+def test_a_longer_unpointed_message_far_from_the_scope_is_a_new_subject(
+    text, relevance, expected
+):
+    decision = FaqDecision(None, [], [], relevance=relevance)
+    assert followup_topic(parse(text), decision, "tens") == expected
