@@ -278,6 +278,8 @@ TUNING_SETS = {
     "safety_es_r8": "tuning/safety_r8_es.yml",
     "safety_en_r9": "tuning/safety_r9_en.yml",
     "safety_es_r9": "tuning/safety_r9_es.yml",
+    "safety_en_everyday": "tuning/everyday_en.yml",
+    "safety_es_everyday": "tuning/everyday_es.yml",
     "scope_es_out": "tuning/scope_es_long_oos.yml",
     "scope_es_in": "tuning/scope_es_long_in.yml",
 }
@@ -391,6 +393,11 @@ def summary(figures: dict[str, Any]) -> str:
         if name not in figures:
             continue
         f = figures[name]
+        if not f["alarms"]:  # a must-not-alarm set (tuning/everyday_*)
+            lines.append(
+                f"{name}: false alarms {f['false_alarm_rate']:.1%} of {f['no_alarm_cases']}"
+            )
+            continue
         lines.append(
             f"{name}: recall {f['recall']:.1%} (right kind {f['recall_right_kind']:.1%}) "
             f"of {f['alarms']}; false alarms {f['false_alarm_rate']:.1%} of {f['no_alarm_cases']}"
