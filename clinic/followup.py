@@ -120,9 +120,7 @@ def words_of(text: str) -> list:
 
 
 def points_back(text: str) -> bool:
-    return any(
-        w.split("'")[0] in POINTERS or ENCLITIC.match(w) for w in words_of(text)
-    )
+    return any(w.split("'")[0] in POINTERS or ENCLITIC.match(w) for w in words_of(text))
 
 
 ABOUT_IT = re.compile(

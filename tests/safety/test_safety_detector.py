@@ -653,7 +653,6 @@ def test_spanish_near_misses_of_the_shot_and_headache_phrases_do_not_alarm(text)
     assert classify(text) is None
 
 
-
 @pytest.mark.parametrize(
     "text, category",
     [
