@@ -129,8 +129,10 @@ review-sheet: install
 	$(BIN)/python scripts/review_sheet.py
 
 # make report on 100,000 generated conversations, SQLite and PostgreSQL:
-# bench/results/report.md and report.json.
+# bench/results/report.md and report.json (the report prints PDFs with Debian's
+# headless Chromium, installed if missing).
 bench-report: install
+	@test -x /usr/bin/chromium || scripts/install_browser.sh
 	$(BIN)/python -m bench.report_bench
 
 # What patients ask, for the clinic: var/reports/report-<from>_<to>.html and .pdf.
