@@ -15,7 +15,8 @@ A message is a follow-up when there is a topic in the conversation
 (`last_faq_topic`, set by every answer, cleared with the session) and it is
 short and leans on the earlier turn: a pronoun ("does it hurt?"), an opening such
 as "what about", "how long", "is it safe", "and for my hands", or a bare short
-question. It is answered on that topic unless:
+question; Spanish cues too ("¿eso duele?", "y caminar rapido?"), read without
+accents or opening marks. It is answered on that topic unless:
 - it is an alarm, a greeting, booking...: only faq, not-sure and out-of-scope
   messages are considered (safety comes first, every turn);
 - it stands on its own: the classifier is sure of another topic, or the
@@ -145,7 +146,7 @@ def looks_like_followup(text: str) -> bool:
         return False
     stripped = plain(text)
     return (
-        points_back(stripped)
+        points_back(text)
         or bool(OPENINGS.match(stripped))
         or (stripped.endswith("?") and len(words) <= BRIEF_QUESTION)
     )
@@ -185,13 +186,15 @@ def followup_topic(
     relevance = decision.relevance
     if relevance is not None and relevance < MIN_RELEVANCE:
         return None
+    brief = len(words_of(text)) <= BRIEF
+    pointing = points_back(text)
     # A longer message that does not point back, and that the gate finds far
     # from nerve pain or PT, is a new subject: "oye y como va a estar el clima
     # mañana", "ok also whats the score of the game".
-    long_unpointed = len(words_of(text)) > BRIEF and not points_back(text)
+    long_unpointed = not brief and not pointing
     if long_unpointed and relevance is not None and relevance < ON_TOPIC_RELEVANCE:
         return None
-    if asks_about_it(text) and len(words_of(text)) <= BRIEF:
+    if brief and asks_about_it(text):
         return previous
     if decision.topic and decision.topic != previous:
         # Another topic is answered when the message stands on its own (the
@@ -203,12 +206,11 @@ def followup_topic(
         # A message that points back ("will pt help with that?") stands alone
         # only when the classifier is sure: the gate's relevance says it is
         # about nerve pain or PT, not that it leaves the earlier topic.
-        sure_of_subject = (relevance or 0.0) >= SELF_CONTAINED and not points_back(text)
+        sure_of_subject = (relevance or 0.0) >= SELF_CONTAINED and not pointing
         stands_alone = top >= SURE_OTHER or sure_of_subject
         scores = dict(decision.ranking[:LIKELY])
         close = scores.get(previous, 0.0) >= CLOSE * scores.get(decision.topic, 1.0)
-        brief = len(words_of(text)) <= BRIEF
-        if stands_alone and not ((points_back(text) or brief) and close):
+        if stands_alone and not ((pointing or brief) and close):
             return None
     if decision.topic is None and decision.ranking:
         # Not confident enough to answer alone, yet sure of another topic: a
