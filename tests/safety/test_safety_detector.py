@@ -684,6 +684,70 @@ def test_spanish_idioms_near_those_phrases_do_not_alarm(text):
     assert classify(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya no quiero seguir con las sesiones, no veo cambio",
+        "mi mama ya no quiere seguir con la terapia, dice que es perder el tiempo",
+        "ya no quiero seguir yendo a fisio, mejor me opero",
+    ],
+)
+def test_quitting_therapy_is_not_a_crisis(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("ya no quiero seguir", "crisis"),
+        ("ya no quiero seguir con este dolor, nadie me va a extrañar", "crisis"),
+        ("ya no quiero seguir con la terapia, ya no quiero vivir", "crisis"),
+        ("mi papa dice que ya no quiere seguir", "crisis_someone_else"),
+    ],
+)
+def test_not_wanting_to_go_on_is_still_a_crisis(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("im scared ill go through with it", "crisis"),
+        ("I have a plan and I'm afraid I'll go through with it tonight", "crisis"),
+        (
+            "my son has a plan and im scared he will go through with it",
+            "crisis_someone_else",
+        ),
+    ],
+)
+def test_fearing_to_go_through_with_it_is_a_crisis(text, category):
+    assert classify(text) == category
+
+
+def test_going_through_with_a_surgery_is_not_a_crisis():
+    assert classify("i'm afraid i'll go through with the surgery and regret it") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["me duele tanto que ya deseo morirme", "ojala me muera", "ojala ya me muriera"],
+)
+def test_spanish_wishes_to_die_are_a_crisis(text):
+    assert classify(text) == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ojala me muera de risa con la pelicula",
+        "ojala no me muera del susto cuando vea la factura",
+        "deseo morir de la verguenza",
+    ],
+)
+def test_spanish_dying_idioms_near_those_wishes_do_not_alarm(text):
+    assert classify(text) is None
+
+
 # Seventh session: suicide named only as a subject is the net's call.
 SUBJECT_ONLY = [
     ("our support group is planning a talk on suicide and chronic pain", "en"),
