@@ -280,6 +280,8 @@ TUNING_SETS = {
     "safety_es_r9": "tuning/safety_r9_es.yml",
     "safety_en_everyday": "tuning/everyday_en.yml",
     "safety_es_everyday": "tuning/everyday_es.yml",
+    "safety_en_distress": "tuning/distress_en.yml",
+    "safety_es_distress": "tuning/distress_es.yml",
     "scope_es_out": "tuning/scope_es_long_oos.yml",
     "scope_es_in": "tuning/scope_es_long_in.yml",
 }
