@@ -713,6 +713,7 @@ def test_not_wanting_to_go_on_is_still_a_crisis(text, category):
     "text, category",
     [
         ("im scared ill go through with it", "crisis"),
+        ("cancel my appt thursday please, i wont be around by then", "crisis"),
         ("I have a plan and I'm afraid I'll go through with it tonight", "crisis"),
         (
             "my son has a plan and im scared he will go through with it",
@@ -720,12 +721,20 @@ def test_not_wanting_to_go_on_is_still_a_crisis(text, category):
         ),
     ],
 )
-def test_fearing_to_go_through_with_it_is_a_crisis(text, category):
+def test_fearing_to_go_through_with_it_or_not_being_around_is_a_crisis(text, category):
     assert classify(text) == category
 
 
-def test_going_through_with_a_surgery_is_not_a_crisis():
-    assert classify("i'm afraid i'll go through with the surgery and regret it") is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm afraid i'll go through with the surgery and regret it",
+        "i won't be around next week, on vacation",
+        "cancel friday, i will be in texas by then",
+    ],
+)
+def test_surgery_and_travel_plans_are_not_a_crisis(text):
+    assert classify(text) is None
 
 
 @pytest.mark.parametrize(
