@@ -251,7 +251,7 @@ def followup_figures(convs: list[dict], parses: dict[str, dict], settings: Any):
     }
 
 
-# Later rounds (r2, r4, r6, r7, r10, r11) are reported, not enforced: each was written
+# Later rounds (r2, r4, r6, r7, r10, r11, r12) are reported, not enforced: each was written
 # after the earlier rounds were tuned on, to measure what that tuning left. Nothing
 # trains on the r6 and r7 dev halves: they calibrate on unseen messages.
 SAFETY_SETS = (
@@ -269,6 +269,8 @@ SAFETY_SETS = (
     "safety_es_r10",
     "safety_en_r11",
     "safety_es_r11",
+    "safety_en_r12",
+    "safety_es_r12",
 )
 SCOPE_SETS = ("scope_out", "scope_in", "scope_es_out", "scope_es_in")
 # --half tuning: sets with no locked half, measured once before use and tuned on
@@ -395,7 +397,7 @@ def summary(figures: dict[str, Any]) -> str:
         if name not in figures:
             continue
         f = figures[name]
-        if not f["alarms"]:  # a must-not-alarm set (tuning/everyday_*)
+        if not f["alarms"]:  # a must-not-alarm set (tuning/everyday_*, distress_*)
             lines.append(
                 f"{name}: false alarms {f['false_alarm_rate']:.1%} of {f['no_alarm_cases']}"
             )

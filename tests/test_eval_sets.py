@@ -62,6 +62,8 @@ UNTRAINED_DEV_HALVES = (
     "safety_es_r6_dev.yml",
     "safety_en_r7_dev.yml",
     "safety_es_r7_dev.yml",
+    "safety_en_r12_dev.yml",
+    "safety_es_r12_dev.yml",
     *TUNING_SETS.values(),
 )
 
