@@ -140,6 +140,7 @@ class SafetyDetector(GraphComponent):
             and confidence >= self.config["alarm_threshold"]
             and not analysis.vetoes
             and (name != "red_flag" or analysis.corroborated)
+            and not self._excused(name, analysis, message)
         )
         net = self._net_alarm(message, analysis)
         if net and not second_net:
@@ -206,10 +207,12 @@ class SafetyDetector(GraphComponent):
             return None
         if net["category"] in CRISIS_KINDS and analysis.resolved:
             return None  # "hubo semanas q no queria vivir ... eso ya paso": a hint
+        if self._excused(net["category"], analysis, message):
+            return None
+        long = len(text_of(message).split()) >= self.config["question_veto_max_words"]
         vetoes = set(analysis.vetoes)
         if net["category"] == "red_flag" and analysis.chronic:
             vetoes.add("chronic")
-        long = len(text_of(message).split()) >= self.config["question_veto_max_words"]
         # A crisis is often asked, not told ("how many would it take?", "what's
         # the point of anything?"); a denial or a frame still vetoes.
         asked_crisis = language == "en" and net["category"] in CRISIS_KINDS
@@ -221,6 +224,16 @@ class SafetyDetector(GraphComponent):
         if vetoes and net["score"] < ceiling:
             return None
         return net
+
+    def _excused(self, category: str, analysis: Analysis, message: Message) -> bool:
+        """A crisis guess on words the rules excuse ("ya no quiero seguir con las
+        sesiones", "me muero de risa"): the classifiers read the same words. Not
+        in a message of `question_veto_max_words` or more: the crisis they read
+        may be elsewhere in it."""
+        short = len(text_of(message).split()) < self.config["question_veto_max_words"]
+        return (
+            short and category in CRISIS_KINDS and bool(analysis.excused & CRISIS_KINDS)
+        )
 
     def _net_fires(self, net: Dict[str, Any], language: str) -> bool:
         """Is the net's score an alarm, before any veto?"""

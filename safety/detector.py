@@ -207,6 +207,9 @@ class Analysis:
     # The message says a dark time is over ("ya no pienso asi", "things do get
     # better") and nothing puts it back in the present ("again", "tonight").
     resolved: bool = False
+    # Categories whose words the rules found but an exception excused
+    # ("ya no quiero seguir con las sesiones", "me muero de risa").
+    excused: set[str] = field(default_factory=set)
 
     @property
     def category(self) -> str | None:
@@ -669,6 +672,19 @@ class SafetyRules:
                 break
         return findings
 
+    def _excused(self, matches: list[_Match], fired: set[str]) -> set[str]:
+        """Categories one of whose rules had all its words but was excused."""
+        found = {m.concept for m in matches}
+        return {
+            category
+            for category in self.order
+            if category not in fired
+            for alt in self.rules.get(category, [])
+            if alt.unless
+            and all(c in found for c in alt.needs)
+            and any(c in found for c in alt.unless)
+        }
+
     def stated_apart(self, text: str, evidence: str) -> bool:
         """Is `evidence` said in a statement, apart from the message's
         questions? ("my face is droopy on that side, anyway does tens help?")"""
@@ -744,6 +760,7 @@ class SafetyRules:
             subject_only=_names_subject_only(findings, text),
             resolved=bool(self._find("resolved", text))
             and not self._find("recurred", text),
+            excused=self._excused(present, {f.category for f in findings}),
         )
 
     # The former API, kept for tools and tests.

@@ -108,6 +108,30 @@ def test_a_denial_still_vetoes_an_unsure_crisis():
     assert _net_alarm(text, net) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya no quiero seguir con las sesiones, no veo cambio",
+        "me quiero morir de la verguenza, me quede dormida en la camilla",
+    ],
+)
+def test_words_the_rules_excuse_veto_even_a_sure_crisis(text):
+    net = {"language": "es", "score": 0.98, "category": "crisis"}
+    assert _net_alarm(text, net) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya no quiero seguir, estoy cansada de todo",
+        "ya no quiero seguir con las sesiones. ya no quiero vivir",
+    ],
+)
+def test_a_crisis_beside_or_without_the_excuse_still_fires(text):
+    net = {"language": "es", "score": 0.98, "category": "crisis"}
+    assert _net_alarm(text, net) == net
+
+
 def test_a_question_in_a_long_message_does_not_veto_its_report():
     net = {"language": "en", "score": 0.97, "category": "red_flag"}
     text = (
