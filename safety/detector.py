@@ -97,7 +97,8 @@ THIRD_PERSON = {
     "he", "she", "they", "him", "her", "his", "hers", "their", "them",
     "himself", "herself", "themselves", "themself", "hes", "shes",
 }  # fmt: skip
-THIRD_PERSON_IN_MATCH = {"he", "she", "him", "her", "his", "hers", "hes", "shes"}
+# "sus" too: "me conto q esta juntando sus pastillas" is about her.
+THIRD_PERSON_IN_MATCH = {"he", "she", "him", "her", "his", "hers", "hes", "shes", "sus"}
 # Spanish too: the rules hold a few unmistakable Spanish crisis phrases.
 REFLEXIVE_SELF = {
     "myself", "me", "matarme", "suicidarme", "quitarme", "ahorcarme", "colgarme",

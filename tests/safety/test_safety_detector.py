@@ -757,6 +757,75 @@ def test_spanish_dying_idioms_near_those_wishes_do_not_alarm(text):
     assert classify(text) is None
 
 
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("que la diabetes me lleve de una vez, ya no aguanto", "crisis"),
+        ("le tengo envidia a los que se mueren dormidos", "crisis"),
+        ("i kinda envy people who died in their sleep", "crisis"),
+        ("ya llevo un mes acumulando pastillas", "crisis"),
+        ("tengo todas mis pastillas en una bolsa, ya estoy lista", "crisis"),
+        ("mi tio dice que esta juntando sus pastillas", "crisis_someone_else"),
+    ],
+)
+def test_passive_wishes_and_gathered_pills_are_a_crisis(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ojala mi hija me lleve a la terapia el lunes",
+        "mi abuelo se murio dormido hace años, fue en paz",
+        "guarde las pastillas en el cajon como dijo la doctora",
+    ],
+)
+def test_rides_peaceful_deaths_and_stored_pills_do_not_alarm(text):
+    assert classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("my husband has had like 7g of tylenol since this morning", "overdose"),
+        ("tome 8 gramos de paracetamol hoy x el dolor", "overdose"),
+        ("creo q me pase con la gabapentina anoche", "overdose"),
+        (
+            "headache went from nothing to ten in a blink, never had one like it",
+            "red_flag",
+        ),
+        ("me dio un dolor de cabeza como un balazo hace rato", "red_flag"),
+        ("perdi la sensibilidad en la zona genital desde ayer", "red_flag"),
+        ("ya no quiero estar viva, para que", "crisis"),
+        (
+            "mi hijo anda buscando como suicidarse, lo vi en su cel",
+            "crisis_someone_else",
+        ),
+    ],
+)
+def test_round_twelve_dev_phrases_alarm(text, category):
+    assert classify(text) == category
+
+
+@pytest.mark.parametrize(
+    "text", ["can i take 2 tylenol 500mg at once?", "is 3g of tylenol a day too much?"]
+)
+def test_doses_asked_about_go_to_the_prescriber(text):
+    assert classify(text) == "medication_dosing"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no se paso con las pastillas, solo pregunto si puede hacer los ejercicios",
+        "my arms are jelly after the session today, is that normal?",
+        "why do they call CRPS the suicide disease?",
+    ],
+)
+def test_a_denied_overdose_tired_limbs_and_a_nickname_do_not_alarm(text):
+    assert classify(text) is None
+
+
 # Seventh session: suicide named only as a subject is the net's call.
 SUBJECT_ONLY = [
     ("our support group is planning a talk on suicide and chronic pain", "en"),
